@@ -1,0 +1,85 @@
+/** Entry point: read the configuration, start the HTTP server, stop cleanly on SIGTERM/SIGINT. */
+import { defaultCollectors } from './collectors/registry.js';
+import { ConfigError } from './config/errors.js';
+import { helpText } from './config/help.js';
+import { loadConfig } from './config/load.js';
+import { createHandler, listen } from './http/server.js';
+import { createLogger } from './log.js';
+import { Scraper } from './scrape/scraper.js';
+import { DispatcharrVersion } from './sources/dispatcharr-version.js';
+import { PostgresSource } from './sources/postgres.js';
+import { EXPORTER_VERSION } from './version.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = loadConfig(argv, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`dispatcharr-exporter: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(helpText(EXPORTER_VERSION));
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`dispatcharr-exporter ${EXPORTER_VERSION}\n`);
+    return 0;
+  }
+
+  const { config } = command;
+  const logger = createLogger(config.logLevel);
+  const db = new PostgresSource(config.postgres, logger);
+  const version = new DispatcharrVersion(
+    { ...config.dispatcharr.version !== undefined && { configured: config.dispatcharr.version },
+      ...config.dispatcharr.timestamp !== undefined && { timestamp: config.dispatcharr.timestamp },
+      baseUrl: config.settings.base_url },
+    logger,
+  );
+  const scraper = new Scraper({
+    collectors: defaultCollectors({ version: EXPORTER_VERSION, accessLog: config.accessLog }),
+    sources: { db, dispatcharrVersion: () => version.get() },
+    settings: () => config.settings,
+    logger,
+  });
+  const handler = createHandler({
+    scraper,
+    exporterVersion: EXPORTER_VERSION,
+    defaultTimeoutSeconds: config.scrapeTimeoutSeconds,
+    accessLog: config.accessLog,
+    logger,
+  });
+
+  let server;
+  try {
+    server = await listen(handler, config.settings.host, config.settings.port);
+  } catch (error) {
+    process.stderr.write(`dispatcharr-exporter: cannot listen: ${error instanceof Error ? error.message : String(error)}\n`);
+    await db.close();
+    return 1;
+  }
+  const { host, port } = config.settings;
+  logger.info('listening', { version: EXPORTER_VERSION, address: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics` });
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info('stopping', { signal });
+      server.close();
+      server.closeAllConnections();
+      db.close().finally(() => resolve(0));
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`dispatcharr-exporter: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,58 @@
+/**
+ * The list of collectors in output order, and the loop that runs them. A collector whose parts could
+ * not be read, or that throws, reports success 0 and contributes no families; the others still do.
+ */
+import type { Settings } from '../config/settings.js';
+import type { MetricFamily } from '../exposition/family.js';
+import type { Logger } from '../log.js';
+import type { PartName, Snapshot } from '../snapshot.js';
+import { channelsCollector } from './channels.js';
+import type { Collector } from './collector.js';
+import { coreCollector, type ExporterIdentity } from './core.js';
+import { epgCollector } from './epg.js';
+import { m3uCollector } from './m3u.js';
+import { profilesCollector } from './profiles.js';
+
+export function defaultCollectors(identity: ExporterIdentity): Collector[] {
+  return [coreCollector(identity), m3uCollector, epgCollector, channelsCollector, profilesCollector];
+}
+
+export interface CollectorOutcome {
+  readonly name: string;
+  readonly success: boolean;
+  /** Time spent reading the parts it needs plus building its families. */
+  readonly seconds: number;
+  readonly error?: string;
+}
+
+export function neededParts(collectors: readonly Collector[], settings: Settings): Set<PartName> {
+  const parts = new Set<PartName>();
+  for (const collector of collectors) {
+    if (collector.enabled(settings)) for (const part of collector.needs) parts.add(part);
+  }
+  return parts;
+}
+
+export function runCollectors(
+  collectors: readonly Collector[],
+  snapshot: Snapshot,
+  settings: Settings,
+  logger: Logger,
+): { families: MetricFamily[]; outcomes: CollectorOutcome[] } {
+  const families: MetricFamily[] = [];
+  const outcomes: CollectorOutcome[] = [];
+  for (const collector of collectors) {
+    if (!collector.enabled(settings)) continue;
+    const readSeconds = collector.needs.reduce((sum, part) => sum + (snapshot.parts[part]?.seconds ?? 0), 0);
+    const started = performance.now();
+    try {
+      families.push(...collector.collect(snapshot, settings));
+      outcomes.push({ name: collector.name, success: true, seconds: readSeconds + (performance.now() - started) / 1000 });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.warn('collector failed', { collector: collector.name, error: message });
+      outcomes.push({ name: collector.name, success: false, seconds: readSeconds + (performance.now() - started) / 1000, error: message });
+    }
+  }
+  return { families, outcomes };
+}

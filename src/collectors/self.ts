@@ -1,0 +1,22 @@
+/** The exporter's report on itself: is Dispatcharr's database reachable, and how did each collector do. */
+import { gauge, sample, type MetricFamily } from '../exposition/family.js';
+import type { Snapshot } from '../snapshot.js';
+import type { CollectorOutcome } from './registry.js';
+
+export function selfFamilies(snapshot: Snapshot, outcomes: readonly CollectorOutcome[]): MetricFamily[] {
+  return [
+    gauge("dispatcharr_up", "Whether Dispatcharr's PostgreSQL database answered during this scrape (1 = yes, 0 = no)", [
+      sample(snapshot.parts.database?.ok ? 1 : 0),
+    ]),
+    gauge(
+      'dispatcharr_exporter_collector_success',
+      'Whether the collector produced its families during this scrape (1 = yes, 0 = no)',
+      outcomes.map((o) => sample(o.success ? 1 : 0, { collector: o.name })),
+    ),
+    gauge(
+      'dispatcharr_exporter_collector_duration_seconds',
+      'Seconds the collector took during this scrape, reading its data included',
+      outcomes.map((o) => sample(o.seconds, { collector: o.name })),
+    ),
+  ];
+}

@@ -1,0 +1,88 @@
+/** Parsers for option values. Each returns the parsed value or throws a ConfigError naming the option. */
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import type { LogLevel } from './settings.js';
+import { redactUrl } from '../redact.js';
+
+export interface RawValue {
+  readonly key: string;
+  readonly value: string;
+  /** Where the value came from: a flag, an environment variable, or `default`. */
+  readonly origin: string;
+}
+
+function invalid(raw: RawValue, expected: string, shownValue = raw.value): ConfigError {
+  return new ConfigError(`invalid ${raw.key} ${JSON.stringify(shownValue)} (from ${raw.origin}): ${expected}`);
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+export function parseBoolean(raw: RawValue): boolean {
+  const word = raw.value.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw invalid(raw, 'expected true or false');
+}
+
+export function parseInteger(raw: RawValue, min: number, max: number): number {
+  const text = raw.value.trim();
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalid(raw, `expected a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function parsePort(raw: RawValue): number {
+  return parseInteger(raw, 1, 65535);
+}
+
+export function parseSeconds(raw: RawValue): number {
+  const text = raw.value.trim();
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(value > 0 && value <= 3600)) throw invalid(raw, 'expected a number of seconds above 0 and at most 3600');
+  return value;
+}
+
+export function parseHost(raw: RawValue): string {
+  const text = raw.value.trim();
+  if (text === '' || /\s/.test(text)) throw invalid(raw, 'expected a host name, an IP address or a socket directory');
+  return text;
+}
+
+export function parseLogLevel(raw: RawValue): LogLevel {
+  const word = raw.value.trim().toLowerCase();
+  if (word === 'debug' || word === 'info' || word === 'warn' || word === 'error') return word;
+  throw invalid(raw, 'expected debug, info, warn or error');
+}
+
+export function parseUrl(raw: RawValue, schemes: readonly string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw.value.trim());
+  } catch {
+    throw invalid(raw, `expected a URL starting with ${schemes.join(' or ')}`, redactUrl(raw.value));
+  }
+  if (!schemes.includes(url.protocol.replace(/:$/, '') + '://')) {
+    throw invalid(raw, `expected a URL starting with ${schemes.join(' or ')}`, redactUrl(raw.value));
+  }
+  return url;
+}
+
+/** An empty base URL is allowed (logo URLs stay relative). */
+export function parseBaseUrl(raw: RawValue): string {
+  const text = raw.value.trim();
+  if (text === '') return '';
+  parseUrl(raw, ['http://', 'https://']);
+  return text.replace(/\/+$/, '');
+}
+
+export function readSecretFile(raw: RawValue): string {
+  try {
+    return readFileSync(raw.value, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new ConfigError(`cannot read ${raw.key} ${JSON.stringify(raw.value)} (from ${raw.origin}): ${reason}`);
+  }
+}

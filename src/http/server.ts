@@ -1,0 +1,96 @@
+/** HTTP front: /metrics, /health and a landing page on node:http. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { CONTENT_TYPE } from '../exposition/render.js';
+import type { Logger } from '../log.js';
+import type { Scraper } from '../scrape/scraper.js';
+import { landingPage } from './landing.js';
+
+export interface HttpOptions {
+  readonly scraper: Scraper;
+  readonly exporterVersion: string;
+  readonly defaultTimeoutSeconds: number;
+  readonly accessLog: boolean;
+  readonly logger: Logger;
+}
+
+/** Leave Prometheus a little time to receive the answer before its own timeout fires. */
+const TIMEOUT_OFFSET_SECONDS = 0.5;
+const MIN_COLLECTION_SECONDS = 0.5;
+const START_TIME = Date.now();
+
+export function scrapeDeadline(header: string | string[] | undefined, defaultSeconds: number, now: number): number {
+  const text = Array.isArray(header) ? header[0] : header;
+  const requested = text === undefined ? NaN : Number(text);
+  const seconds =
+    Number.isFinite(requested) && requested > 0
+      ? Math.max(MIN_COLLECTION_SECONDS, requested - TIMEOUT_OFFSET_SECONDS)
+      : defaultSeconds;
+  return now + seconds * 1000;
+}
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+  let payload: Buffer = Buffer.from(body, 'utf8');
+  const headers: Record<string, string | number> = { 'Content-Type': type, ...extra };
+  if (payload.length > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    payload = gzipSync(payload);
+    headers['Content-Encoding'] = 'gzip';
+    headers['Vary'] = 'Accept-Encoding';
+  }
+  headers['Content-Length'] = payload.length;
+  res.writeHead(status, headers);
+  res.end(req.method === 'HEAD' ? undefined : payload);
+}
+
+export function createHandler(options: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { scraper, logger } = options;
+  return (req, res) => {
+    const started = performance.now();
+    if (options.accessLog) {
+      res.on('finish', () =>
+        logger.info('request', { method: req.method, path: req.url, status: res.statusCode, seconds: ((performance.now() - started) / 1000).toFixed(3) }),
+      );
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    const known = path === '/' || path === '/metrics' || path === '/health';
+    if (!known) return send(req, res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return send(req, res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
+    }
+    if (path === '/') return send(req, res, 200, 'text/html; charset=utf-8', landingPage(options.exporterVersion));
+    if (path === '/health') {
+      const health = scraper.health();
+      const body = {
+        status: 'ok',
+        exporter: { version: options.exporterVersion, uptime_seconds: Math.round((Date.now() - START_TIME) / 1000) },
+        dispatcharr: { version: health.dispatcharr_version },
+        backends: { postgres: health.postgres },
+      };
+      return send(req, res, 200, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`);
+    }
+    const deadline = scrapeDeadline(req.headers['x-prometheus-scrape-timeout-seconds'], options.defaultTimeoutSeconds, Date.now());
+    scraper.scrape(deadline).then(
+      (text) => send(req, res, 200, CONTENT_TYPE, text),
+      (error: unknown) => {
+        logger.error('scrape failed', { error: error instanceof Error ? error.message : String(error) });
+        send(req, res, 500, 'text/plain; charset=utf-8', '# scrape failed; see the exporter log\n');
+      },
+    );
+  };
+}
+
+/** Starts listening; rejects with a readable reason (port in use, address not available). */
+export function listen(handler: ReturnType<typeof createHandler>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(handler);
+    server.keepAliveTimeout = 65_000;
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const reason =
+        error.code === 'EADDRINUSE' ? `port ${port} is already in use on ${host}` :
+        error.code === 'EADDRNOTAVAIL' ? `address ${host} is not available on this machine` :
+        error.code === 'EACCES' ? `no permission to listen on ${host}:${port}` : error.message;
+      reject(new Error(reason));
+    });
+    server.listen(port, host, () => resolve(server));
+  });
+}

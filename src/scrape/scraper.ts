@@ -1,0 +1,72 @@
+/**
+ * One scrape: read a snapshot, run the collectors, render the text. Concurrent scrapes share the
+ * collection in flight, so N simultaneous requests cost the backends one collection.
+ */
+import { neededParts, runCollectors } from '../collectors/registry.js';
+import type { Collector } from '../collectors/collector.js';
+import { processFamilies } from '../collectors/process.js';
+import { selfFamilies } from '../collectors/self.js';
+import type { Settings } from '../config/settings.js';
+import { renderExposition } from '../exposition/render.js';
+import type { Logger } from '../log.js';
+import type { Snapshot } from '../snapshot.js';
+import { loadSnapshot, type SnapshotSources } from './load-snapshot.js';
+
+export interface BackendHealth {
+  status: 'up' | 'down' | 'unknown';
+  last_error: string | null;
+  last_success: string | null;
+  last_check: string | null;
+}
+
+export interface ScraperOptions {
+  readonly collectors: readonly Collector[];
+  readonly sources: SnapshotSources;
+  readonly settings: () => Settings;
+  readonly logger: Logger;
+}
+
+export class Scraper {
+  private inFlight: Promise<string> | undefined;
+  private readonly postgres: BackendHealth = { status: 'unknown', last_error: null, last_success: null, last_check: null };
+  private lastVersion = 'unknown';
+
+  constructor(private readonly options: ScraperOptions) {}
+
+  /** Renders the exposition text; `deadline` is epoch milliseconds. Never rejects. */
+  scrape(deadline: number): Promise<string> {
+    this.inFlight ??= this.collect(deadline).finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  health(): { postgres: BackendHealth; dispatcharr_version: string } {
+    return { postgres: { ...this.postgres }, dispatcharr_version: this.lastVersion };
+  }
+
+  private async collect(deadline: number): Promise<string> {
+    const settings = this.options.settings();
+    const { collectors, sources, logger } = this.options;
+    const snapshot = await loadSnapshot(sources, neededParts(collectors, settings), deadline);
+    this.record(snapshot);
+    const { families, outcomes } = runCollectors(collectors, snapshot, settings, logger);
+    return renderExposition([...families, ...selfFamilies(snapshot, outcomes), ...processFamilies()]);
+  }
+
+  private record(snapshot: Snapshot): void {
+    this.lastVersion = snapshot.dispatcharrVersion;
+    const database = snapshot.parts.database;
+    const now = new Date(snapshot.time * 1000).toISOString();
+    this.postgres.last_check = now;
+    if (database?.ok) {
+      if (this.postgres.status === 'down') this.options.logger.info('PostgreSQL is reachable again');
+      this.postgres.status = 'up';
+      this.postgres.last_success = now;
+    } else if (database) {
+      if (this.postgres.status !== 'down') this.options.logger.warn('PostgreSQL is unreachable', { error: database.error });
+      this.postgres.status = 'down';
+      this.postgres.last_error = database.error;
+    }
+  }
+}

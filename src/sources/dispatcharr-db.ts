@@ -1,0 +1,124 @@
+/**
+ * Set-based reads of Dispatcharr's tables. One statement per snapshot part, whatever the number of
+ * accounts, profiles or channels. Every value that comes from user or provider input is returned as
+ * text and parsed here, never cast in SQL, so one odd row cannot fail a whole statement.
+ */
+import type { ChannelCounts, EpgSource, M3uAccount, M3uProfile, SchemaLevel } from '../snapshot.js';
+import type { Queryable } from './postgres.js';
+
+/** Migration numbers that mark layout changes (data-contract.md, section 1.5). */
+const CHANNEL_OVERRIDES_FROM = 37; // dispatcharr_channels 0037, Dispatcharr v0.25.0
+const PROFILE_EXP_DATE_FROM = 19; // m3u 0019, Dispatcharr v0.21.0
+
+export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
+  const rows = await db.query<{ app: string; number: number }>(
+    `SELECT app, max(substring(name FROM '^[0-9]+')::int) AS number
+       FROM django_migrations
+      WHERE name ~ '^[0-9]+'
+      GROUP BY app`,
+  );
+  const migrations: Record<string, number> = {};
+  for (const row of rows) migrations[row.app] = row.number;
+  return {
+    migrations,
+    channelOverrides: (migrations['dispatcharr_channels'] ?? 0) >= CHANNEL_OVERRIDES_FROM,
+    profileExpDateColumn: (migrations['m3u'] ?? 0) >= PROFILE_EXP_DATE_FROM,
+  };
+}
+
+export async function readM3uAccounts(db: Queryable): Promise<M3uAccount[]> {
+  const rows = await db.query<{
+    id: string; name: string; account_type: string; status: string; is_active: boolean; locked: boolean;
+    server_url: string | null; username: string | null; stream_count: number;
+  }>(
+    `SELECT a.id::text AS id, a.name, a.account_type, a.status, a.is_active, a.locked, a.server_url, a.username,
+            COALESCE(s.stream_count, 0)::int AS stream_count
+       FROM m3u_m3uaccount a
+       LEFT JOIN (SELECT m3u_account_id, count(*) AS stream_count
+                    FROM dispatcharr_channels_stream
+                   WHERE m3u_account_id IS NOT NULL
+                   GROUP BY m3u_account_id) s ON s.m3u_account_id = a.id
+      ORDER BY a.id`,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    accountType: row.account_type,
+    status: row.status,
+    isActive: row.is_active,
+    locked: row.locked,
+    serverUrl: row.server_url,
+    username: row.username,
+    streamCount: row.stream_count,
+  }));
+}
+
+export async function readEpgSources(db: Queryable): Promise<EpgSource[]> {
+  const rows = await db.query<{
+    id: string; name: string; source_type: string; status: string; is_active: boolean; priority: number; url: string | null;
+  }>(
+    `SELECT id::text AS id, name, source_type, status, is_active, priority, url
+       FROM epg_epgsource
+      WHERE source_type <> 'dummy'
+      ORDER BY id`,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    sourceType: row.source_type,
+    status: row.status,
+    isActive: row.is_active,
+    priority: row.priority,
+    url: row.url,
+  }));
+}
+
+export async function readChannelCounts(db: Queryable): Promise<ChannelCounts> {
+  const rows = await db.query<ChannelCounts>(
+    `SELECT (SELECT count(*) FROM dispatcharr_channels_channel)::int AS total,
+            (SELECT count(DISTINCT channel_id) FROM dispatcharr_channels_channelprofilemembership WHERE enabled)::int AS enabled,
+            (SELECT count(*) FROM dispatcharr_channels_channelgroup)::int AS groups`,
+  );
+  const row = rows[0];
+  if (!row) throw new Error('channel count query returned no row');
+  return row;
+}
+
+/** Reads a provider expiry: a Unix timestamp as a number or numeric string, or nothing usable. */
+export function parseExpiry(text: string | null): number | null {
+  if (text === null) return null;
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed)) return null;
+  const value = Number(trimmed);
+  return value > 0 && Number.isFinite(value) ? value : null;
+}
+
+export async function readProfiles(db: Queryable, level: SchemaLevel): Promise<M3uProfile[]> {
+  const expColumn = level.profileExpDateColumn ? 'extract(epoch FROM p.exp_date)::float8' : 'NULL::float8';
+  const rows = await db.query<{
+    id: string; name: string; max_streams: number; is_active: boolean; is_default: boolean;
+    account_id: string; account_name: string; account_type: string; account_locked: boolean;
+    exp_column: number | null; exp_info: string | null;
+  }>(
+    `SELECT p.id::text AS id, p.name, p.max_streams, p.is_active, p.is_default,
+            a.id::text AS account_id, a.name AS account_name, a.account_type, a.locked AS account_locked,
+            ${expColumn} AS exp_column,
+            CASE WHEN jsonb_typeof(p.custom_properties -> 'user_info') = 'object'
+                 THEN p.custom_properties -> 'user_info' ->> 'exp_date' END AS exp_info
+       FROM m3u_m3uaccountprofile p
+       JOIN m3u_m3uaccount a ON a.id = p.m3u_account_id
+      ORDER BY p.id`,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    maxStreams: row.max_streams,
+    isActive: row.is_active,
+    isDefault: row.is_default,
+    accountId: row.account_id,
+    accountName: row.account_name,
+    accountType: row.account_type,
+    accountLocked: row.account_locked,
+    expiresAt: row.exp_column ?? parseExpiry(row.exp_info),
+  }));
+}
