@@ -60,7 +60,8 @@ export function parseLogLevel(raw: RawValue): LogLevel {
 export function parseUrl(raw: RawValue, schemes: readonly string[]): URL {
   let url: URL;
   try {
-    url = new URL(raw.value.trim());
+    // libpq accepts an empty host (`postgresql://user@/db?host=/run/postgresql`); WHATWG URL does not.
+    url = new URL(raw.value.trim().replace(/^([a-z]+:\/\/)([^/@]*@)?\//i, '$1$2localhost/'));
   } catch {
     throw invalid(raw, `expected a URL starting with ${schemes.join(' or ')}`, redactUrl(raw.value));
   }

@@ -1,0 +1,55 @@
+/**
+ * The test command. Starts throwaway PostgreSQL and Redis on free loopback ports (unless
+ * TEST_POSTGRES_URL / TEST_REDIS_URL point at servers to use), then runs every test file with
+ * node's test runner. `--unit-only` runs the fast tests without any server.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startPostgres, startRedis, type RunningServer } from '../test/support/servers.js';
+
+const unitOnly = process.argv.includes('--unit-only');
+const suites = unitOnly ? ['unit'] : ['unit', 'integration', 'e2e'];
+
+function testFiles(): string[] {
+  return suites.flatMap((suite) => {
+    const dir = join('test', suite);
+    return readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+  });
+}
+
+async function main(): Promise<number> {
+  mkdirSync('.test-tmp', { recursive: true });
+  const dir = mkdtempSync(resolve('.test-tmp', 'run-'));
+  const started: RunningServer[] = [];
+  const env: NodeJS.ProcessEnv = { ...process.env, TEST_TMP: dir, EXPORTER_BUNDLE: resolve('dist/dispatcharr-exporter.cjs') };
+  try {
+    if (!unitOnly) {
+      if (!env['TEST_POSTGRES_URL']) {
+        const server = await startPostgres(join(dir, 'postgres'));
+        started.push(server);
+        env['TEST_POSTGRES_URL'] = server.url;
+      }
+      if (!env['TEST_REDIS_URL']) {
+        const server = await startRedis(join(dir, 'redis'));
+        started.push(server);
+        env['TEST_REDIS_URL'] = server.url;
+      }
+      process.stdout.write(`PostgreSQL: ${env['TEST_POSTGRES_URL']}\nRedis: ${env['TEST_REDIS_URL']}\n`);
+    }
+    const files = testFiles();
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+    return await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
+  } finally {
+    await Promise.all(started.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`test setup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

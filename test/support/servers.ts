@@ -1,0 +1,90 @@
+/** Throwaway PostgreSQL and Redis servers on free loopback ports, for the test command. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { chownSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { postgresBinDir, requireBinary } from './binaries.js';
+import { freePort, waitFor } from './ports.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+function asServiceUser(command: string, args: string[]): [string, string[]] {
+  // PostgreSQL refuses to run as root; CI runs as root, so drop to the packaged `postgres` user.
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+export async function startPostgres(dir: string): Promise<RunningServer> {
+  const bin = postgresBinDir();
+  const data = join(dir, 'pgdata');
+  const socket = join(dir, 'pgsocket');
+  mkdirSync(data, { recursive: true });
+  mkdirSync(socket, { recursive: true });
+  if (process.getuid?.() === 0) {
+    const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    if (!Number.isInteger(uid) || uid <= 0) throw new Error('running as root but there is no postgres user (install the postgresql package)');
+    for (const path of [dir, data, socket]) chownSync(path, uid, gid);
+  }
+  const [initCmd, initArgs] = asServiceUser(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
+
+  const port = await freePort();
+  const log = openSync(join(dir, 'postgres.log'), 'a');
+  const [cmd, args] = asServiceUser(join(bin, 'postgres'), [
+    '-D', data, '-p', String(port), '-k', socket,
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'shared_preload_libraries=pg_stat_statements',
+    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+    '-c', 'max_connections=200',
+  ]);
+  const child = spawn(cmd, args, { stdio: ['ignore', log, log] });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  await waitFor('PostgreSQL to accept connections', async () => {
+    if (child.exitCode !== null) throw new Error(`postgres exited: ${readFileSync(join(dir, 'postgres.log'), 'utf8').slice(-2000)}`);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.end();
+  });
+  return { url, port, stop: () => stopChild(child, 'SIGINT') };
+}
+
+export async function startRedis(dir: string): Promise<RunningServer> {
+  const binary = requireBinary('redis-server', 'TEST_REDIS_SERVER', 'redis-server');
+  const port = await freePort();
+  const log = openSync(join(dir, 'redis.log'), 'a');
+  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: ['ignore', log, log],
+  });
+  await waitFor('Redis to accept connections', () => pingRedis(port));
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child, 'SIGTERM') };
+}
+
+function pingRedis(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      if (data.toString().startsWith('+PONG')) resolve();
+      else reject(new Error(`unexpected answer ${data.toString()}`));
+    });
+    socket.once('error', reject);
+  });
+}

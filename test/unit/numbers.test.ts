@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatValue, pythonFloat } from '../../src/exposition/numbers.js';
+
+test('pythonFloat matches Python repr(float) for channel numbers and edge cases', () => {
+  // Expected strings are what CPython 3 prints for repr(float(x)).
+  const cases: [number, string][] = [
+    [1001, '1001.0'],
+    [1015.5, '1015.5'],
+    [7, '7.0'],
+    [0, '0.0'],
+    [-0, '-0.0'],
+    [-3, '-3.0'],
+    [0.1, '0.1'],
+    [0.0001, '0.0001'],
+    [0.00001, '1e-05'],
+    [0.000123, '0.000123'],
+    [0.0000123, '1.23e-05'],
+    [1e15, '1000000000000000.0'],
+    [1e16, '1e+16'],
+    [1.5e16, '1.5e+16'],
+    [123456789.125, '123456789.125'],
+    [1 / 3, '0.3333333333333333'],
+    [2.5e-300, '2.5e-300'],
+    [1.7976931348623157e308, '1.7976931348623157e+308'],
+  ];
+  for (const [input, expected] of cases) assert.equal(pythonFloat(input), expected, `repr(${input})`);
+  assert.equal(pythonFloat(NaN), 'nan');
+  assert.equal(pythonFloat(-Infinity), '-inf');
+});
+
+test('formatValue writes integers plainly and special values in exposition spelling', () => {
+  assert.equal(formatValue(3), '3');
+  assert.equal(formatValue(-3), '-3');
+  assert.equal(formatValue(0.25), '0.25');
+  assert.equal(formatValue(NaN), 'NaN');
+  assert.equal(formatValue(Infinity), '+Inf');
+  assert.equal(formatValue(-Infinity), '-Inf');
+});

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { counter, gauge, sample } from '../../src/exposition/family.js';
+import { escapeLabelValue, renderExposition } from '../../src/exposition/render.js';
+import { parseExposition } from '../support/exposition.js';
+
+test('label values escape backslash, double quote and newline, in that order', () => {
+  assert.equal(escapeLabelValue('a"b'), 'a\\"b');
+  assert.equal(escapeLabelValue('a\\b'), 'a\\\\b');
+  assert.equal(escapeLabelValue('\\"'), '\\\\\\"');
+  assert.equal(escapeLabelValue('line1\nline2'), 'line1\\nline2');
+  assert.equal(escapeLabelValue('trailing\\'), 'trailing\\\\');
+});
+
+test('each family is one block with HELP and TYPE first, and the body ends with a line feed', () => {
+  const text = renderExposition([
+    gauge('a_metric', 'First', [sample(1, { x: '1' })]),
+    counter('b_total', 'Second\nline with \\', [sample(2)]),
+    gauge('a_metric', 'First again', [sample(3, { x: '2' })]),
+  ]);
+  assert.equal(
+    text,
+    [
+      '# HELP a_metric First',
+      '# TYPE a_metric gauge',
+      'a_metric{x="1"} 1',
+      'a_metric{x="2"} 3',
+      '# HELP b_total Second\\nline with \\\\',
+      '# TYPE b_total counter',
+      'b_total 2',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('a repeated series is written once, the first one wins', () => {
+  const text = renderExposition([gauge('m', 'h', [sample(1, { a: 'x' }), sample(2, { a: 'x' }), sample(3, { a: 'y' })])]);
+  assert.equal(text, '# HELP m h\n# TYPE m gauge\nm{a="x"} 1\nm{a="y"} 3\n');
+});
+
+test('families without samples are left out and an empty registry renders nothing', () => {
+  assert.equal(renderExposition([gauge('m', 'h', [])]), '');
+});
+
+test('python-float families keep the .0 of integral values', () => {
+  const text = renderExposition([{ ...gauge('n', 'h', [sample(1001), sample(1015.5, { c: '1' })]), valueFormat: 'python-float' }]);
+  assert.match(text, /^n 1001\.0$/m);
+  assert.match(text, /^n\{c="1"\} 1015\.5$/m);
+});
+
+test('hostile label values survive a strict parse unchanged', () => {
+  const hostile = ['say "hi"', 'back\\slash', 'two\nlines', 'Ünïcødé 📺 チャンネル', 'x'.repeat(500), '\\"}', '{a="b"}', ''];
+  const text = renderExposition([gauge('m', 'h', hostile.map((value, i) => sample(i, { name: value })))]);
+  const parsed = parseExposition(text);
+  assert.deepEqual(parsed.get('m')?.samples.map((s) => s.labels['name']), hostile);
+});
