@@ -4,7 +4,8 @@
  * node's test runner. `--unit-only` runs the fast tests without any server.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startPostgres, startRedis, type RunningServer } from '../test/support/servers.js';
 
@@ -19,8 +20,9 @@ function testFiles(): string[] {
 }
 
 async function main(): Promise<number> {
-  mkdirSync('.test-tmp', { recursive: true });
-  const dir = mkdtempSync(resolve('.test-tmp', 'run-'));
+  // Under the system temporary folder, so PostgreSQL's own user can reach it wherever the checkout is.
+  const dir = mkdtempSync(join(tmpdir(), 'dispatcharr-exporter-test-'));
+  chmodSync(dir, 0o755);
   const started: RunningServer[] = [];
   const env: NodeJS.ProcessEnv = { ...process.env, TEST_TMP: dir, EXPORTER_BUNDLE: resolve('dist/dispatcharr-exporter.cjs') };
   try {

@@ -68,6 +68,7 @@ export async function startPostgres(dir: string): Promise<RunningServer> {
 
 export async function startRedis(dir: string): Promise<RunningServer> {
   const binary = requireBinary('redis-server', 'TEST_REDIS_SERVER', 'redis-server');
+  mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const log = openSync(join(dir, 'redis.log'), 'a');
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {

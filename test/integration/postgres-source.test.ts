@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { silentLogger } from '../../src/log.js';
+import {
+  readChannelCounts,
+  readEpgSources,
+  readM3uAccounts,
+  readProfiles,
+  readSchemaLevel,
+} from '../../src/sources/dispatcharr-db.js';
+import { PostgresSource } from '../../src/sources/postgres.js';
+import { DAY, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
+import { createTestDatabase, type SchemaVersion, type TestDatabase } from '../support/database.js';
+
+function sourceFor(url: string): PostgresSource {
+  const parsed = new URL(url);
+  return new PostgresSource(
+    { host: parsed.hostname, port: Number(parsed.port), database: parsed.pathname.slice(1), user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) },
+    silentLogger,
+  );
+}
+
+for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
+  describe(`PostgreSQL readers against the Dispatcharr ${version} schema`, () => {
+    let db: TestDatabase;
+    let data: SeededDataset;
+    let source: PostgresSource;
+
+    before(async () => {
+      db = await createTestDatabase(version, 'source');
+      data = await seedDataset(db);
+      source = sourceFor(db.url);
+    });
+    after(async () => {
+      await source.close();
+      await db.drop();
+    });
+
+    test('the schema level is detected from the migration ledger', async () => {
+      const level = await readSchemaLevel(source);
+      assert.equal(level.channelOverrides, version === 'v0.29');
+      assert.equal(level.profileExpDateColumn, version === 'v0.29');
+      assert.equal(level.migrations['dispatcharr_channels'], version === 'v0.29' ? 38 : 30);
+    });
+
+    test('accounts come with their stream counts from one grouped statement', async () => {
+      const accounts = await readM3uAccounts(source);
+      assert.deepEqual(
+        accounts.map((a) => [a.name, a.locked, a.streamCount]),
+        [['custom', true, 1], ['Provider A', false, 3], ['Provider B', false, 2], ['CUSTOM', false, 0], ['Old Provider', false, 1]],
+      );
+      assert.equal(accounts[1]?.username, 'alice');
+      assert.ok(!JSON.stringify(accounts).includes('hunter2'), 'account passwords are never read');
+    });
+
+    test('dummy EPG sources are not read', async () => {
+      const sources = await readEpgSources(source);
+      assert.deepEqual(sources.map((s) => s.name), ['XMLTV Main', 'SD', 'Backup Guide']);
+    });
+
+    test('channel counts: total, enabled in a channel profile, groups', async () => {
+      assert.deepEqual(await readChannelCounts(source), { total: 4, enabled: 2, groups: 3 });
+    });
+
+    test('expiry comes from the exp_date column where it exists, else from the XC user_info', async () => {
+      const profiles = await readProfiles(source, await readSchemaLevel(source));
+      const byId = new Map(profiles.map((p) => [p.id, p]));
+      const expectedDefault = version === 'v0.29' ? data.now + 30 * DAY + DAY / 4 : data.now + 10 * DAY + DAY / 2;
+      assert.equal(byId.get(data.profiles.aDefault)?.expiresAt, expectedDefault);
+      assert.equal(byId.get(data.profiles.aBackup)?.expiresAt, data.now - 2 * DAY - DAY / 2);
+      assert.equal(byId.get(data.profiles.oldDefault)?.expiresAt, null);
+      assert.equal(byId.get(data.profiles.oldWeird)?.expiresAt, null);
+      assert.equal(profiles.length, 7);
+    });
+
+    test('sessions are read-only, time-limited and named', async () => {
+      const [settings] = await source.query<{ ro: string; st: string; lt: string; app: string }>(
+        `SELECT current_setting('default_transaction_read_only') AS ro, current_setting('statement_timeout') AS st,
+                current_setting('lock_timeout') AS lt, current_setting('application_name') AS app`,
+      );
+      assert.deepEqual(settings, { ro: 'on', st: '5s', lt: '1s', app: 'dispatcharr-exporter' });
+      await assert.rejects(
+        source.query(`UPDATE m3u_m3uaccount SET name = 'changed' WHERE id = $1`, [data.accounts.providerA]),
+        /read-only transaction/,
+      );
+      const unchanged = await db.client.query(`SELECT name FROM m3u_m3uaccount WHERE id = $1`, [data.accounts.providerA]);
+      assert.equal(unchanged.rows[0]?.name, 'Provider A');
+    });
+
+    test('the pool never opens more than two connections', async () => {
+      await Promise.all(Array.from({ length: 12 }, () => source.query('SELECT pg_sleep(0.05)')));
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      const result = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dispatcharr-exporter' AND datname = $1`, [db.name]);
+      await admin.end();
+      assert.ok((result.rows[0]?.n ?? 99) <= 2, `saw ${result.rows[0]?.n} connections`);
+    });
+  });
+}
