@@ -114,7 +114,7 @@ test('core: versions and the seed settings labels in the seed order, without sec
   const out = core.collect(snapshot({}, '0.15.1'), settings({ base_url: 'http://admin:pw@dispatcharr.lan:9191', port: 9300 }));
   assert.deepEqual(values(out, 'dispatcharr_info'), [[{ version: '0.15.1' }, 1]]);
   assert.deepEqual(values(out, 'dispatcharr_exporter_info'), [[{ version: '9.9.9' }, 1]]);
-  const [labels] = values(out, 'dispatcharr_exporter_settings_info')[0] ?? [{}];
+  const labels: Record<string, string> = values(out, 'dispatcharr_exporter_settings_info')[0]?.[0] ?? {};
   assert.deepEqual(Object.keys(labels), [
     'auto_start', 'suppress_access_logs', 'disable_update_notifications', 'port', 'host', 'base_url', 'include_m3u_stats',
     'include_epg_stats', 'include_vod_stats', 'include_client_stats', 'include_source_urls', 'include_legacy_metrics',

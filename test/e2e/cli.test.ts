@@ -1,0 +1,76 @@
+/** The built executable's command line: help, version, refusal of bad configuration, busy ports, Dispatcharr's version. */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { test } from 'node:test';
+import { seedDataset } from '../fixtures/dataset.js';
+import { createTestDatabase } from '../support/database.js';
+import { postgresEnv, runExporterOnce, startExporter } from '../support/exporter.js';
+import { parseExposition, valueOf } from '../support/exposition.js';
+import { freePort } from '../support/ports.js';
+import packageJson from '../../package.json' with { type: 'json' };
+
+test('--version and --help', async () => {
+  const version = await runExporterOnce(['--version']);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout, `dispatcharr-exporter ${packageJson.version}\n`);
+  const help = await runExporterOnce(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--include-epg-stats\[=true\|false\], DISPATCHARR_EXPORTER_INCLUDE_EPG_STATS/);
+  assert.match(help.stdout, /POSTGRES_PASSWORD_FILE/);
+});
+
+test('bad configuration exits with status 2 and one line naming the setting and the value', async () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [['--port', '0'], {}, /invalid port "0" \(from --port\)/],
+    [['--port', '70000'], {}, /invalid port "70000"/],
+    [[], { DISPATCHARR_EXPORTER_INCLUDE_EPG_STATS: 'maybe' }, /invalid include_epg_stats "maybe"/],
+    [['--postgres-password-file', '/nonexistent/pw'], {}, /cannot read postgres_password_file "\/nonexistent\/pw"/],
+    [['--frobnicate'], {}, /unknown flag --frobnicate/],
+  ];
+  for (const [args, env, pattern] of cases) {
+    const result = await runExporterOnce(args, env);
+    assert.equal(result.code, 2, `${args.join(' ')} ${JSON.stringify(env)}`);
+    assert.match(result.stderr, pattern);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  }
+});
+
+test('a port already in use is reported clearly', async () => {
+  const port = await freePort();
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', r));
+  try {
+    const result = await runExporterOnce(['--host', '127.0.0.1', '--port', String(port)]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`port ${port} is already in use`));
+  } finally {
+    blocker.close();
+  }
+});
+
+test("Dispatcharr's version comes from its API when not configured, unknown when unreachable", async () => {
+  const db = await createTestDatabase('v0.15', 'version');
+  await seedDataset(db);
+  const api = createServer((req, res) => {
+    if (req.url === '/api/core/version/') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ version: '0.15.1', timestamp: '20251222' }));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  const apiPort = await freePort();
+  await new Promise<void>((r) => api.listen(apiPort, '127.0.0.1', r));
+  const fromApi = await startExporter(postgresEnv(db.url), ['--base-url', `http://127.0.0.1:${apiPort}/`]);
+  const deadPort = await freePort();
+  const unreachable = await startExporter(postgresEnv(db.url), ['--base-url', `http://127.0.0.1:${deadPort}`]);
+  try {
+    assert.equal(valueOf(parseExposition(await fromApi.metrics()), 'dispatcharr_info', { version: '0.15.1-20251222' }), 1);
+    assert.equal(valueOf(parseExposition(await unreachable.metrics()), 'dispatcharr_info', { version: 'unknown' }), 1);
+  } finally {
+    await fromApi.stop();
+    await unreachable.stop();
+    api.close();
+    await db.drop();
+  }
+});
