@@ -1,5 +1,7 @@
 /** PostgreSQL going away and coming back, concurrent scrapes, and the statement budget per scrape. */
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { seedDataset } from '../fixtures/dataset.js';
@@ -7,30 +9,32 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
 import { waitFor } from '../support/ports.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startPostgres, type RunningServer } from '../support/servers.js';
 
 describe('PostgreSQL outage', () => {
+  // A PostgreSQL server of this test's own, so stopping it disturbs no other test.
+  const dir = join(process.env['TEST_TMP'] ?? tmpdir(), `outage-${process.pid}`);
+  let server: RunningServer;
   let db: TestDatabase;
-  let proxy: TcpProxy;
   let exporter: RunningExporter;
 
   before(async () => {
-    db = await createTestDatabase('v0.29', 'outage');
+    server = await startPostgres(dir);
+    db = await createTestDatabase('v0.29', 'outage', server.url);
     await seedDataset(db);
-    proxy = await startTcpProxy(Number(new URL(db.url).port));
-    exporter = await startExporter({ ...postgresEnv(db.url), POSTGRES_PORT: String(proxy.port) }, ['--include-epg-stats']);
+    await db.client.end();
+    exporter = await startExporter(postgresEnv(db.url), ['--include-epg-stats']);
   });
   after(async () => {
     await exporter.stop();
-    await proxy.close();
-    await db.drop();
+    await server.stop();
   });
 
-  test('answers 200 with dispatcharr_up 0 while the database is away, and recovers by itself', async () => {
+  test('answers 200 with dispatcharr_up 0 while PostgreSQL is stopped, and recovers by itself', async () => {
     let m = parseExposition(await exporter.metrics());
     assert.equal(valueOf(m, 'dispatcharr_up'), 1);
 
-    await proxy.cut();
+    await server.stop();
     const response = await exporter.get('/metrics');
     assert.equal(response.status, 200);
     m = parseExposition(await response.text());
@@ -44,7 +48,7 @@ describe('PostgreSQL outage', () => {
     assert.equal(health.backends.postgres.status, 'down');
     assert.ok(health.backends.postgres.last_error.length > 0);
 
-    await proxy.restore();
+    server = await startPostgres(dir, server.port);
     await waitFor('the exporter to see the database again', async () => {
       const again = parseExposition(await exporter.metrics());
       if (valueOf(again, 'dispatcharr_up') !== 1) throw new Error('still down');

@@ -29,8 +29,8 @@ export function adminUrl(): string {
   return url;
 }
 
-export function databaseUrl(database: string, user?: string, password?: string): string {
-  const url = new URL(adminUrl());
+export function databaseUrl(database: string, user?: string, password?: string, server = adminUrl()): string {
+  const url = new URL(server);
   url.pathname = `/${database}`;
   if (user) url.username = user;
   if (password) url.password = password;
@@ -48,14 +48,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(version: SchemaVersion, label = 'db'): Promise<TestDatabase> {
+/** `server` is a superuser URL of the server to use; by default the one the test command started. */
+export async function createTestDatabase(version: SchemaVersion, label = 'db', server = adminUrl()): Promise<TestDatabase> {
   const name = `t_${label}_${process.pid}_${++counter}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  const admin = new pg.Client({ connectionString: adminUrl() });
+  const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
 
-  const url = databaseUrl(name);
+  const url = databaseUrl(name, undefined, undefined, server);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const ddl = readFileSync(fileURLToPath(new URL(`../fixtures/schema/${version}.sql`, import.meta.url)), 'utf8');
@@ -109,7 +110,7 @@ export async function createTestDatabase(version: SchemaVersion, label = 'db'): 
     },
     async drop() {
       await client.end();
-      const admin2 = new pg.Client({ connectionString: adminUrl() });
+      const admin2 = new pg.Client({ connectionString: server });
       await admin2.connect();
       await admin2.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin2.end();

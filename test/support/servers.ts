@@ -1,7 +1,7 @@
 /** Throwaway PostgreSQL and Redis servers on free loopback ports, for the test command. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { chownSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { postgresBinDir, requireBinary } from './binaries.js';
@@ -13,9 +13,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-function asServiceUser(command: string, args: string[]): [string, string[]] {
-  // PostgreSQL refuses to run as root; CI runs as root, so drop to the packaged `postgres` user.
-  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+/** PostgreSQL refuses to run as root; CI runs as root, so its processes run as the packaged `postgres` user. */
+function serviceUser(): { uid: number; gid: number } | Record<string, never> {
+  if (process.getuid?.() !== 0) return {};
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  if (!Number.isInteger(uid) || uid <= 0) throw new Error('running as root but there is no postgres user (install the postgresql package)');
+  return { uid, gid };
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
@@ -30,32 +34,30 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-export async function startPostgres(dir: string): Promise<RunningServer> {
+/** Starts (or restarts, when `dir` already holds a cluster) a PostgreSQL server; `port` defaults to a free one. */
+export async function startPostgres(dir: string, port?: number): Promise<RunningServer> {
   const bin = postgresBinDir();
   const data = join(dir, 'pgdata');
   const socket = join(dir, 'pgsocket');
   mkdirSync(data, { recursive: true });
   mkdirSync(socket, { recursive: true });
-  if (process.getuid?.() === 0) {
-    const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    if (!Number.isInteger(uid) || uid <= 0) throw new Error('running as root but there is no postgres user (install the postgresql package)');
-    for (const path of [dir, data, socket]) chownSync(path, uid, gid);
+  const user = serviceUser();
+  if ('uid' in user) for (const path of [dir, data, socket]) chownSync(path, user.uid, user.gid);
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    const initArgs = ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'];
+    const init = spawnSync(join(bin, 'initdb'), initArgs, { encoding: 'utf8', cwd: dir, ...user });
+    if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
   }
-  const [initCmd, initArgs] = asServiceUser(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`);
-
-  const port = await freePort();
+  port ??= await freePort();
   const log = openSync(join(dir, 'postgres.log'), 'a');
-  const [cmd, args] = asServiceUser(join(bin, 'postgres'), [
+  const args = [
     '-D', data, '-p', String(port), '-k', socket,
     '-c', 'listen_addresses=127.0.0.1',
     '-c', 'shared_preload_libraries=pg_stat_statements',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
     '-c', 'max_connections=200',
-  ]);
-  const child = spawn(cmd, args, { stdio: ['ignore', log, log] });
+  ];
+  const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', log, log], cwd: dir, ...user });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitFor('PostgreSQL to accept connections', async () => {
     if (child.exitCode !== null) throw new Error(`postgres exited: ${readFileSync(join(dir, 'postgres.log'), 'utf8').slice(-2000)}`);
