@@ -8,6 +8,7 @@ import { createLogger } from './log.js';
 import { Scraper } from './scrape/scraper.js';
 import { DispatcharrVersion } from './sources/dispatcharr-version.js';
 import { PostgresSource } from './sources/postgres.js';
+import { RedisSource } from './sources/redis.js';
 import { EXPORTER_VERSION } from './version.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -33,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const { config } = command;
   const logger = createLogger(config.logLevel);
   const db = new PostgresSource(config.postgres, logger);
+  const redis = new RedisSource(config.redis, logger);
   const version = new DispatcharrVersion(
     { ...config.dispatcharr.version !== undefined && { configured: config.dispatcharr.version },
       ...config.dispatcharr.timestamp !== undefined && { timestamp: config.dispatcharr.timestamp },
@@ -41,7 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const scraper = new Scraper({
     collectors: defaultCollectors({ version: EXPORTER_VERSION, accessLog: config.accessLog }),
-    sources: { db, dispatcharrVersion: () => version.get() },
+    sources: { db, redis, dispatcharrVersion: () => version.get() },
     settings: () => config.settings,
     logger,
   });
@@ -59,6 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`dispatcharr-exporter: cannot listen: ${error instanceof Error ? error.message : String(error)}\n`);
     await db.close();
+    redis.close();
     return 1;
   }
   const { host, port } = config.settings;
@@ -69,6 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
       logger.info('stopping', { signal });
       server.close();
       server.closeAllConnections();
+      redis.close();
       db.close().finally(() => resolve(0));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

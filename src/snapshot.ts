@@ -57,6 +57,85 @@ export interface M3uProfile {
   readonly expiresAt: number | null;
 }
 
+/** Fields of a live channel's metadata hash that the exporter reads (never `url` or `user_agent`). */
+export const METADATA_FIELDS = [
+  'state', 'init_time', 'stream_id', 'm3u_profile', 'stream_profile', 'total_bytes', 'source_fps', 'video_bitrate',
+  'ffmpeg_output_bitrate', 'ffmpeg_speed', 'video_codec', 'resolution',
+] as const;
+export type MetadataField = (typeof METADATA_FIELDS)[number];
+
+/** Fields of a live client's hash that the exporter reads. */
+export const CLIENT_FIELDS = [
+  'ip_address', 'user_agent', 'worker_id', 'connected_at', 'bytes_sent', 'avg_rate_KBps', 'current_rate_KBps', 'user_id',
+] as const;
+export type ClientField = (typeof CLIENT_FIELDS)[number];
+
+/** Fields of a VOD connection hash that the exporter reads (never `stream_url`, `final_url` or `headers`). */
+export const VOD_FIELDS = ['m3u_profile_id', 'active_streams', 'created_at'] as const;
+export type VodField = (typeof VOD_FIELDS)[number];
+
+export type Fields<F extends string> = { readonly [K in F]?: string };
+
+export interface LiveClient {
+  readonly id: string;
+  readonly fields: Fields<ClientField>;
+}
+
+/** A channel the proxy is serving: its metadata hash exists. */
+export interface LiveChannel {
+  readonly uuid: string;
+  /** `ts_proxy:` up to Dispatcharr v0.24, `live:` from v0.25. */
+  readonly keyPrefix: string;
+  readonly metadata: Fields<MetadataField>;
+  /** Clients whose hash still exists; ids left in the set after their hash expired are not here. */
+  readonly clients: readonly LiveClient[];
+}
+
+export interface VodSession {
+  readonly id: string;
+  readonly fields: Fields<VodField>;
+}
+
+/** Dispatcharr's live proxy state, as read from Redis. */
+export interface LiveState {
+  readonly channels: readonly LiveChannel[];
+  readonly vodSessions: readonly VodSession[];
+  /** `channel_stream:<channel id>` → stream id: the stream reserved when the channel started. */
+  readonly reservedStreams: Readonly<Record<string, number>>;
+  /** `stream_profile:<stream id>` → M3U profile id holding the connection. */
+  readonly streamProfiles: Readonly<Record<string, number>>;
+  /** Redis round trips this read took. */
+  readonly roundTrips: number;
+}
+
+/** A live channel joined with Dispatcharr's database. */
+export interface LiveChannelRow {
+  readonly uuid: string;
+  readonly channelId: string;
+  /** Effective name and number (channel overrides applied, Dispatcharr v0.25+). */
+  readonly name: string;
+  readonly number: number | null;
+  readonly logoId: string | null;
+  readonly groupName: string | null;
+  readonly streamId: string | null;
+  readonly streamName: string | null;
+  readonly provider: string | null;
+  readonly providerType: string | null;
+  readonly profileId: string | null;
+  readonly profileName: string | null;
+  readonly profileMaxStreams: number | null;
+  readonly streamProfile: string | null;
+  /** 0-based place of the playing stream in the channel's failover list; null when it is not in the list. */
+  readonly position: number | null;
+  readonly availableStreams: number;
+}
+
+export interface LiveJoin {
+  readonly channels: readonly LiveChannelRow[];
+  /** accounts_user id → username, for the user ids the live clients carry. */
+  readonly usernames: Readonly<Record<string, string>>;
+}
+
 export type Part<T> =
   | { readonly ok: true; readonly value: T; readonly seconds: number }
   | { readonly ok: false; readonly error: string; readonly seconds: number };
@@ -67,6 +146,8 @@ export interface Parts {
   readonly epgSources: readonly EpgSource[];
   readonly channelCounts: ChannelCounts;
   readonly profiles: readonly M3uProfile[];
+  readonly live: LiveState;
+  readonly liveJoin: LiveJoin;
 }
 
 export type PartName = keyof Parts;

@@ -11,10 +11,24 @@ import type { Collector } from './collector.js';
 import { coreCollector, type ExporterIdentity } from './core.js';
 import { epgCollector } from './epg.js';
 import { m3uCollector } from './m3u.js';
+import { clientsCollector } from './clients.js';
+import { profileConnectionsCollector } from './profile-connections.js';
 import { profilesCollector } from './profiles.js';
+import { streamsCollector } from './streams.js';
+import { vodCollector } from './vod.js';
 
 export function defaultCollectors(identity: ExporterIdentity): Collector[] {
-  return [coreCollector(identity), m3uCollector, epgCollector, channelsCollector, profilesCollector];
+  return [
+    coreCollector(identity),
+    m3uCollector,
+    epgCollector,
+    channelsCollector,
+    profilesCollector,
+    profileConnectionsCollector,
+    streamsCollector,
+    clientsCollector,
+    vodCollector,
+  ];
 }
 
 export interface CollectorOutcome {

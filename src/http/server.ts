@@ -64,7 +64,7 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
         status: 'ok',
         exporter: { version: options.exporterVersion, uptime_seconds: Math.round((Date.now() - START_TIME) / 1000) },
         dispatcharr: { version: health.dispatcharr_version },
-        backends: { postgres: health.postgres },
+        backends: { postgres: health.postgres, redis: health.redis },
       };
       return send(req, res, 200, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`);
     }

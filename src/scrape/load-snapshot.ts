@@ -1,28 +1,42 @@
 /** Reads the parts of one snapshot from the sources, each under the scrape deadline. */
-import type { Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
+import type { LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
 import {
   readChannelCounts,
   readEpgSources,
+  readLiveChannels,
   readM3uAccounts,
   readProfiles,
   readSchemaLevel,
+  readUsernames,
 } from '../sources/dispatcharr-db.js';
+import { readLiveState } from '../sources/dispatcharr-redis.js';
 import type { Queryable } from '../sources/postgres.js';
+import type { RedisSource } from '../sources/redis.js';
 import { withDeadline } from './deadline.js';
 
 export interface SnapshotSources {
   readonly db: Queryable;
+  readonly redis: RedisSource;
   readonly dispatcharrVersion: () => Promise<string>;
 }
 
-type DatabaseReader<K extends PartName> = (db: Queryable, level: SchemaLevel) => Promise<Parts[K]>;
+type DatabasePart = Exclude<PartName, 'database' | 'live'>;
+type DatabaseReader<K extends DatabasePart> = (db: Queryable, level: SchemaLevel, live: LiveState | undefined) => Promise<Parts[K]>;
 
-const DATABASE_READERS: { readonly [K in Exclude<PartName, 'database'>]: DatabaseReader<K> } = {
+const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   m3uAccounts: (db) => readM3uAccounts(db),
   epgSources: (db) => readEpgSources(db),
   channelCounts: (db) => readChannelCounts(db),
   profiles: (db, level) => readProfiles(db, level),
+  liveJoin: async (db, level, live) => {
+    if (!live) throw new Error('live state unavailable');
+    const [channels, usernames] = await Promise.all([readLiveChannels(db, level, live), readUsernames(db, live)]);
+    return { channels, usernames };
+  },
 };
+
+/** Database parts that also need the live state from Redis. */
+const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin']);
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -41,23 +55,37 @@ async function timed<T>(read: () => Promise<T>): Promise<Part<T>> {
 export async function loadSnapshot(sources: SnapshotSources, needs: ReadonlySet<PartName>, deadline: number): Promise<Snapshot> {
   const time = Date.now() / 1000;
   const version = withDeadline(sources.dispatcharrVersion(), deadline, 'Dispatcharr version').catch(() => 'unknown');
-  const parts: { [K in PartName]?: Part<Parts[K]> } = {};
+  const parts: { -readonly [K in PartName]?: Part<Parts[K]> } = {};
+  const set = <K extends PartName>(name: K, part: Part<Parts[K]>) => {
+    (parts as Record<string, unknown>)[name] = part;
+  };
 
-  const database = await timed(() => withDeadline(readSchemaLevel(sources.db), deadline, 'schema level'));
-  parts.database = database;
+  const wantsLive = needs.has('live') || needs.has('liveJoin');
+  const [database, live] = await Promise.all([
+    timed(() => withDeadline(readSchemaLevel(sources.db), deadline, 'schema level')),
+    wantsLive ? timed(() => withDeadline(readLiveState(sources.redis), deadline, 'live state')) : Promise.resolve(undefined),
+  ]);
+  set('database', database);
+  if (live) {
+    set('live', live);
+    // A read cut short leaves replies in flight; a fresh connection keeps the next scrape's replies in order.
+    if (!live.ok) sources.redis.drop();
+  }
+
   const pending: Promise<void>[] = [];
-  for (const name of Object.keys(DATABASE_READERS) as Exclude<PartName, 'database'>[]) {
+  for (const name of Object.keys(DATABASE_READERS) as DatabasePart[]) {
     if (!needs.has(name)) continue;
     if (!database.ok) {
-      (parts as Record<string, Part<unknown>>)[name] = { ok: false, error: `database unavailable: ${database.error}`, seconds: 0 };
+      set(name, { ok: false, error: `database unavailable: ${database.error}`, seconds: 0 });
+      continue;
+    }
+    if (NEEDS_LIVE.has(name) && !live?.ok) {
+      set(name, { ok: false, error: `Redis unavailable: ${live && !live.ok ? live.error : 'not read'}`, seconds: 0 });
       continue;
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
-    pending.push(
-      timed(() => withDeadline(reader(sources.db, database.value), deadline, name)).then((part) => {
-        (parts as Record<string, Part<unknown>>)[name] = part;
-      }),
-    );
+    const liveState = live?.ok ? live.value : undefined;
+    pending.push(timed(() => withDeadline(reader(sources.db, database.value, liveState), deadline, name)).then((part) => set(name, part)));
   }
   await Promise.all(pending);
   return { time, dispatcharrVersion: await version, parts };

@@ -29,6 +29,7 @@ export interface ScraperOptions {
 export class Scraper {
   private inFlight: Promise<string> | undefined;
   private readonly postgres: BackendHealth = { status: 'unknown', last_error: null, last_success: null, last_check: null };
+  private readonly redis: BackendHealth = { status: 'unknown', last_error: null, last_success: null, last_check: null };
   private lastVersion = 'unknown';
 
   constructor(private readonly options: ScraperOptions) {}
@@ -41,8 +42,8 @@ export class Scraper {
     return this.inFlight;
   }
 
-  health(): { postgres: BackendHealth; dispatcharr_version: string } {
-    return { postgres: { ...this.postgres }, dispatcharr_version: this.lastVersion };
+  health(): { postgres: BackendHealth; redis: BackendHealth; dispatcharr_version: string } {
+    return { postgres: { ...this.postgres }, redis: { ...this.redis }, dispatcharr_version: this.lastVersion };
   }
 
   private async collect(deadline: number): Promise<string> {
@@ -56,17 +57,22 @@ export class Scraper {
 
   private record(snapshot: Snapshot): void {
     this.lastVersion = snapshot.dispatcharrVersion;
-    const database = snapshot.parts.database;
-    const now = new Date(snapshot.time * 1000).toISOString();
-    this.postgres.last_check = now;
-    if (database?.ok) {
-      if (this.postgres.status === 'down') this.options.logger.info('PostgreSQL is reachable again');
-      this.postgres.status = 'up';
-      this.postgres.last_success = now;
-    } else if (database) {
-      if (this.postgres.status !== 'down') this.options.logger.warn('PostgreSQL is unreachable', { error: database.error });
-      this.postgres.status = 'down';
-      this.postgres.last_error = database.error;
+    const at = new Date(snapshot.time * 1000).toISOString();
+    this.track('PostgreSQL', this.postgres, snapshot.parts.database, at);
+    this.track('Redis', this.redis, snapshot.parts.live, at);
+  }
+
+  private track(name: string, health: BackendHealth, part: { ok: boolean; error?: string } | undefined, at: string): void {
+    if (!part) return;
+    health.last_check = at;
+    if (part.ok) {
+      if (health.status === 'down') this.options.logger.info(`${name} is reachable again`);
+      health.status = 'up';
+      health.last_success = at;
+    } else {
+      if (health.status !== 'down') this.options.logger.warn(`${name} is unreachable`, { error: part.error });
+      health.status = 'down';
+      health.last_error = part.error ?? 'unknown error';
     }
   }
 }

@@ -1,6 +1,7 @@
 /** Runs the built exporter (dist/dispatcharr-exporter.cjs) as a child process, the way users run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort, waitFor } from './ports.js';
+import { EMPTY_REDIS_DB, redisEnv } from './redis.js';
 
 export interface RunningExporter {
   readonly url: string;
@@ -32,8 +33,9 @@ export function runExporterOnce(args: string[], env: Record<string, string> = {}
 
 export async function startExporter(env: Record<string, string>, args: string[] = []): Promise<RunningExporter> {
   const port = await freePort();
+  // Never the machine's own Redis: by default an empty database of the test server.
   const child = spawn(process.execPath, [bundlePath(), '--host', '127.0.0.1', '--port', String(port), ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: { PATH: process.env['PATH'] ?? '', ...redisEnv(EMPTY_REDIS_DB), ...env },
   });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));

@@ -11,7 +11,7 @@ import { failed, ok, snapshot } from '../fixtures/snapshots.js';
 const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
 
 test('only the parts that enabled collectors need are read', () => {
-  assert.deepEqual([...neededParts(collectors, DEFAULT_SETTINGS)].sort(), ['channelCounts', 'm3uAccounts', 'profiles']);
+  assert.deepEqual([...neededParts(collectors, DEFAULT_SETTINGS)].sort(), ['channelCounts', 'live', 'liveJoin', 'm3uAccounts', 'profiles']);
   const everything = { ...DEFAULT_SETTINGS, include_epg_stats: true };
   assert.ok(neededParts(collectors, everything).has('epgSources'));
   assert.ok(!neededParts(collectors, { ...DEFAULT_SETTINGS, include_m3u_stats: false }).has('m3uAccounts'));
@@ -22,6 +22,8 @@ test('a failed part fails only the collectors that need it, and the self metrics
     m3uAccounts: failed('timeout', 0.5),
     channelCounts: ok({ total: 1, enabled: 1, groups: 1 }, 0.25),
     profiles: ok([]),
+    live: ok({ channels: [], vodSessions: [], reservedStreams: {}, streamProfiles: {}, roundTrips: 3 }),
+    liveJoin: ok({ channels: [], usernames: {} }),
   });
   const { families, outcomes } = runCollectors(collectors, snap, DEFAULT_SETTINGS, silentLogger);
   const parsed = parseExposition(renderExposition([...families, ...selfFamilies(snap, outcomes)]));

@@ -1,0 +1,56 @@
+/** Per-viewer families (gate include_client_stats): data sent to each client, from Redis. */
+import { counter, gauge, sample, type Sample } from '../exposition/family.js';
+import { partValue, type LiveClient } from '../snapshot.js';
+import type { Collector } from './collector.js';
+import { channelLabels, liveStreams, parseNumber, secondsSince } from './live-view.js';
+
+/** Dispatcharr stores client rates in KiB/s; 1 KiB/s = 8 × 1024 / 1000 kbps. */
+export const KIBPS_TO_KBPS = 8.192;
+
+interface ClientRow {
+  readonly client: LiveClient;
+  readonly labels: { client_id: string; channel_uuid: string; channel_number: string };
+}
+
+function rate(text: string | undefined): number | undefined {
+  const value = parseNumber(text);
+  return value === undefined || value < 0 ? undefined : Math.round(value * KIBPS_TO_KBPS * 1000) / 1000;
+}
+
+export const clientsCollector: Collector = {
+  name: 'clients',
+  needs: ['live', 'liveJoin'],
+  enabled: (settings) => settings.include_client_stats,
+  collect(snapshot) {
+    const usernames = partValue(snapshot, 'liveJoin').usernames;
+    const rows: ClientRow[] = liveStreams(snapshot).flatMap((stream) =>
+      stream.live.clients.map((client) => ({ client, labels: { client_id: client.id, ...channelLabels(stream.row) } })),
+    );
+    const each = (value: (c: LiveClient) => number | undefined): Sample[] =>
+      rows.flatMap((r) => {
+        const v = value(r.client);
+        return v === undefined ? [] : [sample(v, r.labels)];
+      });
+    const info = rows.map(({ client, labels }) => {
+      const f = client.fields;
+      const userId = f.user_id?.trim();
+      const user: Record<string, string> =
+        userId && /^\d+$/.test(userId) && userId !== '0' ? { user_id: userId, username: usernames[userId] ?? 'unknown' } : {};
+      return sample(1, {
+        ...labels,
+        ip_address: f.ip_address || 'unknown',
+        user_agent: f.user_agent || 'unknown',
+        worker_id: f.worker_id || 'unknown',
+        ...user,
+      });
+    });
+    return [
+      gauge('dispatcharr_active_clients', 'Clients connected to live channels (client records that have expired are not counted)', [sample(rows.length)]),
+      gauge('dispatcharr_client_info', 'Connected client details (value always 1); user_id and username appear when Dispatcharr knows the user', info),
+      gauge('dispatcharr_client_connection_duration_seconds', 'Seconds since the client connected', each((c) => secondsSince(c.fields.connected_at, snapshot.time))),
+      counter('dispatcharr_client_bytes_sent', 'Bytes Dispatcharr has sent to the client (MPEG-TS clients)', each((c) => parseNumber(c.fields.bytes_sent))),
+      gauge('dispatcharr_client_avg_transfer_rate_kbps', 'Average rate of data sent to the client since it connected, in kbps (1000 bits per second)', each((c) => rate(c.fields.avg_rate_KBps))),
+      gauge('dispatcharr_client_current_transfer_rate_kbps', 'Rate of data sent to the client over its last chunk, in kbps (1000 bits per second)', each((c) => rate(c.fields.current_rate_KBps))),
+    ];
+  },
+};

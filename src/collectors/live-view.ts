@@ -1,0 +1,59 @@
+/** Live channels as Redis and the database see them together, and the numbers derived from both. */
+import { pythonFloat } from '../exposition/numbers.js';
+import { partValue, type LiveChannel, type LiveChannelRow, type LiveState, type Snapshot } from '../snapshot.js';
+
+export interface LiveStream {
+  readonly live: LiveChannel;
+  readonly row: LiveChannelRow;
+}
+
+/** A number Dispatcharr stored as text, or undefined when it is missing or not a finite number. */
+export function parseNumber(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** Channels whose metadata hash exists and which still exist in the database, in channel-number order. */
+export function liveStreams(snapshot: Snapshot): LiveStream[] {
+  const live = partValue(snapshot, 'live');
+  const join = partValue(snapshot, 'liveJoin');
+  const byUuid = new Map(live.channels.map((c) => [c.uuid, c]));
+  return join.channels.flatMap((row) => {
+    const channel = byUuid.get(row.uuid.toLowerCase());
+    return channel ? [{ live: channel, row }] : [];
+  });
+}
+
+/** The join labels every per-stream and per-client family carries. `channel_number` prints like Python's float. */
+export function channelLabels(row: LiveChannelRow): { channel_uuid: string; channel_number: string } {
+  return { channel_uuid: row.uuid, channel_number: row.number === null ? '' : pythonFloat(row.number) };
+}
+
+/** Seconds since an epoch timestamp field, or undefined when the field is missing, zero or in the future. */
+export function secondsSince(text: string | undefined, now: number): number | undefined {
+  const then = parseNumber(text);
+  if (then === undefined || then <= 0 || then > now) return undefined;
+  return Math.round((now - then) * 1000) / 1000;
+}
+
+/**
+ * Provider connections in use per M3U profile: one per live channel holding the profile plus one per
+ * VOD session streaming through it. Counted from the live state, so unlimited profiles (for which
+ * Dispatcharr keeps no counter) are right too.
+ */
+export function connectionsByProfile(streams: readonly LiveStream[], live: LiveState): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (id: string | null | undefined) => {
+    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+  };
+  for (const stream of streams) add(stream.row.profileId);
+  for (const session of live.vodSessions) {
+    const active = parseNumber(session.fields.active_streams) ?? 0;
+    const profile = session.fields.m3u_profile_id?.trim();
+    if (active > 0 && profile && /^\d+$/.test(profile)) add(profile);
+  }
+  return counts;
+}

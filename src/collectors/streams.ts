@@ -1,0 +1,147 @@
+/** Live stream families (always on; data from Redis joined with the database). */
+import type { Settings } from '../config/settings.js';
+import { counter, gauge, sample, type MetricFamily, type Sample } from '../exposition/family.js';
+import { partValue, type Snapshot } from '../snapshot.js';
+import { always, type Collector } from './collector.js';
+import { channelLabels, connectionsByProfile, liveStreams, parseNumber, secondsSince, type LiveStream } from './live-view.js';
+
+const BYTES_PER_MIB = 1_048_576;
+/** Shown by dispatcharr_stream_index when the playing stream is no longer in the channel's list. */
+export const STREAM_NOT_IN_LIST = -1;
+
+interface StreamFigures {
+  readonly labels: { channel_uuid: string; channel_number: string };
+  readonly viewers: number;
+  readonly uptime?: number;
+  readonly clients: number;
+  readonly fps?: number;
+  readonly videoBitrate?: number;
+  readonly transcodeBitrate?: number;
+  readonly avgBitrate?: number;
+  readonly totalMib?: number;
+  readonly profileConnections?: number;
+  readonly profileMax?: number;
+  readonly speed?: number;
+  readonly index?: number;
+  readonly channelNumber?: number;
+  readonly streamId?: number;
+  readonly available: number;
+  readonly metadata: Record<string, string>;
+}
+
+function positive(value: number | undefined): number | undefined {
+  return value !== undefined && value > 0 ? value : undefined;
+}
+
+function logoUrl(logoId: string | null, settings: Settings): string {
+  return logoId === null ? '' : `${settings.base_url}/api/channels/logos/${logoId}/cache/`;
+}
+
+function figures(stream: LiveStream, snapshot: Snapshot, settings: Settings, connections: Map<string, number>): StreamFigures {
+  const { live, row } = stream;
+  const meta = live.metadata;
+  const labels = channelLabels(row);
+  const uptime = secondsSince(meta.init_time, snapshot.time);
+  const totalBytes = parseNumber(meta.total_bytes);
+  const known = (text: string | null | undefined) => (text === null || text === undefined || text.trim() === '' ? 'unknown' : text);
+  return {
+    labels,
+    viewers: new Set(live.clients.map((c) => c.fields.ip_address ?? `client:${c.id}`)).size,
+    uptime,
+    clients: live.clients.length,
+    fps: positive(parseNumber(meta.source_fps)),
+    videoBitrate: positive(parseNumber(meta.video_bitrate)),
+    transcodeBitrate: positive(parseNumber(meta.ffmpeg_output_bitrate)),
+    avgBitrate: totalBytes !== undefined && uptime ? (totalBytes * 8) / uptime / 1000 : undefined,
+    totalMib: totalBytes !== undefined && totalBytes >= 0 ? totalBytes / BYTES_PER_MIB : undefined,
+    profileConnections: row.profileId ? (connections.get(row.profileId) ?? 0) : undefined,
+    profileMax: row.profileId && row.profileMaxStreams !== null ? row.profileMaxStreams : undefined,
+    speed: positive(parseNumber(meta.ffmpeg_speed?.replace(/x$/, ''))),
+    index: row.streamId === null ? undefined : (row.position ?? STREAM_NOT_IN_LIST),
+    channelNumber: row.number ?? undefined,
+    streamId: row.streamId === null ? undefined : Number(row.streamId),
+    available: row.availableStreams,
+    metadata: {
+      ...labels,
+      channel_name: row.name,
+      stream_id: row.streamId ?? '',
+      stream_name: known(row.streamName),
+      provider: known(row.provider),
+      provider_type: known(row.providerType),
+      state: known(meta.state),
+      logo_url: logoUrl(row.logoId, settings),
+      profile_id: row.profileId ?? '',
+      profile_name: known(row.profileName),
+      stream_profile: known(row.streamProfile),
+      video_codec: known(meta.video_codec),
+      resolution: known(meta.resolution),
+    },
+  };
+}
+
+function each(all: readonly StreamFigures[], value: (f: StreamFigures) => number | undefined): Sample[] {
+  return all.flatMap((f) => {
+    const v = value(f);
+    return v === undefined ? [] : [sample(v, f.labels)];
+  });
+}
+
+function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
+  const text = (value: number | undefined) => (value === undefined ? '' : String(value));
+  return gauge(
+    'dispatcharr_stream_info',
+    'Deprecated: active stream with all its values as labels (value always 1); use the dispatcharr_stream_* families',
+    all.map((f) =>
+      sample(1, {
+        ...f.metadata,
+        profile_connections: text(f.profileConnections),
+        profile_max_connections: text(f.profileMax),
+        fps: text(f.fps),
+        video_bitrate_kbps: text(f.videoBitrate),
+        transcode_bitrate_kbps: text(f.transcodeBitrate),
+        avg_bitrate_kbps: text(f.avgBitrate),
+        total_transfer_mb: text(f.totalMib),
+        uptime_seconds: text(f.uptime),
+        active_clients: String(f.clients),
+      }),
+    ),
+  );
+}
+
+export const streamsCollector: Collector = {
+  name: 'streams',
+  needs: ['live', 'liveJoin'],
+  enabled: always,
+  collect(snapshot, settings) {
+    const streams = liveStreams(snapshot);
+    const connections = connectionsByProfile(streams, partValue(snapshot, 'live'));
+    const all = streams.map((s) => figures(s, snapshot, settings, connections));
+    const families: MetricFamily[] = [
+      gauge('dispatcharr_active_streams', 'Channels Dispatcharr is streaming now (live metadata present and channel in the database)', [sample(all.length)]),
+      gauge('dispatcharr_stream_viewers', 'Distinct viewers of the channel: client IP addresses among its connected clients', each(all, (f) => f.viewers)),
+      counter('dispatcharr_stream_uptime_seconds', 'Seconds since the channel started streaming (failovers do not reset it)', each(all, (f) => f.uptime)),
+      gauge('dispatcharr_stream_active_clients', 'Clients connected to the channel (client records that have expired are not counted)', each(all, (f) => f.clients)),
+      gauge('dispatcharr_stream_fps', 'Frames per second of the source video, as ffmpeg reports it', each(all, (f) => f.fps)),
+      gauge('dispatcharr_stream_video_bitrate_kbps', 'Bitrate of the source video in kbps (1000 bits per second), as ffmpeg reports it', each(all, (f) => f.videoBitrate)),
+      gauge('dispatcharr_stream_transcode_bitrate_kbps', 'Output bitrate of the ffmpeg transcode in kbps (1000 bits per second); absent when not transcoding', each(all, (f) => f.transcodeBitrate)),
+      gauge('dispatcharr_stream_avg_bitrate_kbps', 'Average ingest bitrate from the provider since the channel started, in kbps (1000 bits per second)', each(all, (f) => f.avgBitrate)),
+      counter('dispatcharr_stream_total_transfer_mb', 'Data received from the provider for this channel since it started, in MiB (1,048,576 bytes)', each(all, (f) => f.totalMib)),
+      gauge('dispatcharr_stream_profile_connections', 'Provider connections in use on the M3U profile this channel streams through (live channels plus VOD sessions)', each(all, (f) => f.profileConnections)),
+      gauge('dispatcharr_stream_profile_max_connections', 'Connection limit of the M3U profile this channel streams through (0 = unlimited)', each(all, (f) => f.profileMax)),
+      { ...gauge('dispatcharr_stream_channel_number', 'Channel number of the active stream', each(all, (f) => f.channelNumber)), valueFormat: 'python-float' },
+      gauge('dispatcharr_stream_id', 'Database id of the stream the channel is playing; changes on failover', each(all, (f) => f.streamId)),
+      gauge('dispatcharr_stream_index', `Place of the playing stream in the channel's stream list (0 = primary, above 0 = a backup; ${STREAM_NOT_IN_LIST} = no longer in the list)`, each(all, (f) => f.index)),
+      gauge('dispatcharr_stream_buffering_speed', 'ffmpeg processing speed (1 = real time; below 1 the channel buffers)', each(all, (f) => f.speed)),
+      gauge('dispatcharr_stream_available_streams', 'Streams configured for the channel (its failover list)', each(all, (f) => f.available)),
+    ];
+    if (settings.include_legacy_metrics) families.push(legacyInfo(all));
+    families.push(
+      gauge(
+        'dispatcharr_stream_metadata',
+        'Active stream details for joins on channel_uuid and channel_number (value always 1); state is one of initializing, connecting, waiting_for_clients, active, buffering, error, stopping, stopped',
+        all.map((f) => sample(1, f.metadata)),
+      ),
+    );
+    return families;
+  },
+};

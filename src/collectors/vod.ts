@@ -1,0 +1,19 @@
+/** VOD families (gate include_vod_stats), from the connection records Dispatcharr's VOD proxy keeps in Redis. */
+import { gauge, sample } from '../exposition/family.js';
+import { partValue } from '../snapshot.js';
+import type { Collector } from './collector.js';
+import { parseNumber } from './live-view.js';
+
+export const vodCollector: Collector = {
+  name: 'vod',
+  needs: ['live'],
+  enabled: (settings) => settings.include_vod_stats,
+  collect(snapshot) {
+    const sessions = partValue(snapshot, 'live').vodSessions;
+    const active = sessions.reduce((sum, s) => sum + Math.max(0, Math.trunc(parseNumber(s.fields.active_streams) ?? 0)), 0);
+    return [
+      gauge('dispatcharr_vod_sessions', 'VOD playback sessions Dispatcharr tracks (vod_persistent_connection records)', [sample(sessions.length)]),
+      gauge('dispatcharr_vod_active_streams', 'Open VOD responses being streamed, summed over sessions', [sample(active)]),
+    ];
+  },
+};

@@ -1,0 +1,160 @@
+/**
+ * A minimal RESP2 connection: encodes commands, parses replies, and sends pipelines (many commands,
+ * one write, one wait). It knows nothing about which commands are safe; redis.ts decides that.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+
+export type RespValue = string | number | null | RespValue[] | RespError;
+
+export class RespError extends Error {
+  override readonly name = 'RespError';
+}
+
+export function encodeCommand(args: readonly string[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const arg of args) {
+    const bytes = Buffer.from(arg, 'utf8');
+    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
+  }
+  return Buffer.concat(parts);
+}
+
+const INCOMPLETE = Symbol('incomplete');
+
+/** Parses one reply starting at `offset`; returns INCOMPLETE when the buffer does not hold all of it yet. */
+function parseReply(buffer: Buffer, offset: number): { value: RespValue; next: number } | typeof INCOMPLETE {
+  const lineEnd = buffer.indexOf('\r\n', offset);
+  if (lineEnd === -1) return INCOMPLETE;
+  const type = String.fromCharCode(buffer[offset] ?? 0);
+  const line = buffer.toString('utf8', offset + 1, lineEnd);
+  const afterLine = lineEnd + 2;
+  switch (type) {
+    case '+':
+      return { value: line, next: afterLine };
+    case '-':
+      return { value: new RespError(line), next: afterLine };
+    case ':':
+      return { value: Number(line), next: afterLine };
+    case '$': {
+      const length = Number(line);
+      if (length < 0) return { value: null, next: afterLine };
+      if (buffer.length < afterLine + length + 2) return INCOMPLETE;
+      return { value: buffer.toString('utf8', afterLine, afterLine + length), next: afterLine + length + 2 };
+    }
+    case '*': {
+      const count = Number(line);
+      if (count < 0) return { value: null, next: afterLine };
+      const items: RespValue[] = [];
+      let next = afterLine;
+      for (let i = 0; i < count; i++) {
+        const item = parseReply(buffer, next);
+        if (item === INCOMPLETE) return INCOMPLETE;
+        items.push(item.value);
+        next = item.next;
+      }
+      return { value: items, next };
+    }
+    default:
+      throw new RespError(`protocol error: unexpected reply type ${JSON.stringify(type)}`);
+  }
+}
+
+export interface RespConnectOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: boolean;
+  readonly connectTimeoutMs?: number;
+}
+
+interface Waiter {
+  readonly count: number;
+  readonly replies: RespValue[];
+  resolve(replies: RespValue[]): void;
+  reject(error: Error): void;
+}
+
+export class RespConnection {
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly waiters: Waiter[] = [];
+  private closedWith: Error | undefined;
+  /** Pipelines sent since the connection opened: one network round trip each. */
+  roundTrips = 0;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => this.fail(new Error('connection closed')));
+  }
+
+  static open(options: RespConnectOptions): Promise<RespConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = options.tls
+        ? tlsConnect({ host: options.host, port: options.port, servername: options.host })
+        : netConnect({ host: options.host, port: options.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect to ${options.host}:${options.port} timed out`));
+      }, options.connectTimeoutMs ?? 3000);
+      socket.setNoDelay(true);
+      socket.once(options.tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new RespConnection(socket));
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  /** Sends every command in one write and resolves with the replies in order. Errors come back as RespError values. */
+  pipeline(commands: readonly (readonly string[])[]): Promise<RespValue[]> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (commands.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ count: commands.length, replies: [], resolve, reject });
+      this.roundTrips++;
+      this.socket.write(Buffer.concat(commands.map(encodeCommand)));
+    });
+  }
+
+  close(): void {
+    this.fail(new Error('connection closed by the exporter'));
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    let offset = 0;
+    try {
+      while (this.waiters.length > 0 && offset < this.buffer.length) {
+        const parsed = parseReply(this.buffer, offset);
+        if (parsed === INCOMPLETE) break;
+        offset = parsed.next;
+        const waiter = this.waiters[0];
+        if (!waiter) break;
+        waiter.replies.push(parsed.value);
+        if (waiter.replies.length === waiter.count) {
+          this.waiters.shift();
+          waiter.resolve(waiter.replies);
+        }
+      }
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+      this.socket.destroy();
+      return;
+    }
+    this.buffer = this.buffer.subarray(offset);
+  }
+
+  private fail(error: Error): void {
+    if (!this.closedWith) this.closedWith = error;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+}
