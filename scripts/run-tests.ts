@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { startPostgres, startRedis, type RunningServer } from '../test/support/servers.js';
 
 const unitOnly = process.argv.includes('--unit-only');
+/** Test files named on the command line run alone (with the servers started as usual). */
+const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const suites = unitOnly ? ['unit'] : ['unit', 'integration', 'e2e'];
 
 function testFiles(): string[] {
@@ -39,7 +41,7 @@ async function main(): Promise<number> {
       }
       process.stdout.write(`PostgreSQL: ${env['TEST_POSTGRES_URL']}\nRedis: ${env['TEST_REDIS_URL']}\n`);
     }
-    const files = testFiles();
+    const files = chosen.length > 0 ? chosen : testFiles();
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
     return await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
   } finally {

@@ -14,7 +14,7 @@ interface ClientRow {
 
 function rate(text: string | undefined): number | undefined {
   const value = parseNumber(text);
-  return value === undefined || value < 0 ? undefined : Math.round(value * KIBPS_TO_KBPS * 1000) / 1000;
+  return value === undefined || value < 0 ? undefined : value * KIBPS_TO_KBPS;
 }
 
 export const clientsCollector: Collector = {
