@@ -1,15 +1,20 @@
 /**
  * Benchmark: scrape latency and memory of the built exporter against a large installation
- * (10,000 channels, 200 providers, 600 profiles, 50 EPG sources). Starts its own PostgreSQL unless
- * TEST_POSTGRES_URL is set. Prints figures; asserts nothing.
+ * (10,000 channels, 200 providers, 600 profiles, 50 EPG sources, 50 live channels with 10 clients each
+ * and 230 buffer chunks each in Redis). Starts its own PostgreSQL and Redis unless TEST_POSTGRES_URL /
+ * TEST_REDIS_URL are set. Prints figures; asserts nothing.
  */
+const LIVE_CHANNELS = 50;
+const CLIENTS_PER_CHANNEL = 10;
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { seedDataset } from '../test/fixtures/dataset.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { postgresEnv, startExporter } from '../test/support/exporter.js';
-import { startPostgres, type RunningServer } from '../test/support/servers.js';
+import { connectClient, startChannel } from '../test/fixtures/redis-writer.js';
+import { openRedisWriter, redisEnv } from '../test/support/redis.js';
+import { startPostgres, startRedis, type RunningServer } from '../test/support/servers.js';
 
 const SCRAPES = 200;
 
@@ -25,15 +30,21 @@ function rssKiB(pid: number): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dispatcharr-exporter-bench-'));
   chmodSync(dir, 0o755);
-  let server: RunningServer | undefined;
+  const servers: RunningServer[] = [];
   process.env['EXPORTER_BUNDLE'] ??= resolve('dist/dispatcharr-exporter.cjs');
   try {
     if (!process.env['TEST_POSTGRES_URL']) {
-      server = await startPostgres(join(dir, 'postgres'));
+      const server = await startPostgres(join(dir, 'postgres'));
+      servers.push(server);
       process.env['TEST_POSTGRES_URL'] = server.url;
     }
+    if (!process.env['TEST_REDIS_URL']) {
+      const server = await startRedis(join(dir, 'redis'));
+      servers.push(server);
+      process.env['TEST_REDIS_URL'] = server.url;
+    }
     const db = await createTestDatabase('v0.29', 'bench');
-    await seedDataset(db);
+    const data = await seedDataset(db);
     await db.client.query(`
       INSERT INTO m3u_m3uaccount (name, server_url, max_streams, is_active, created_at, locked, refresh_interval, stale_stream_days, account_type, status, priority)
       SELECT 'Provider ' || g, 'http://p' || g || '.example', 2, true, now(), false, 24, 7, 'XC', 'success', 0 FROM generate_series(1, 200) g`);
@@ -53,7 +64,26 @@ async function main(): Promise<void> {
       SELECT 'EPG ' || g, 'xmltv', 'http://e/' || g, true, 24, now(), 'success', g FROM generate_series(1, 50) g`);
     await db.client.query('ANALYZE');
 
-    const exporter = await startExporter(postgresEnv(db.url), ['--include-epg-stats']);
+    const redis = await openRedisWriter(1);
+    const live = await db.client.query<{ id: string; uuid: string }>(`SELECT id::text, uuid::text FROM dispatcharr_channels_channel WHERE name LIKE 'Channel %' ORDER BY id LIMIT ${LIVE_CHANNELS}`);
+    const now = Date.now() / 1000;
+    for (const [i, channel] of live.rows.entries()) {
+      await startChannel(redis, {
+        prefix: 'live:', channelId: channel.id, uuid: channel.uuid, streamId: data.streams.a1, m3uProfileId: data.profiles.aDefault,
+        profileCapped: true, streamProfileId: data.streamProfiles.ffmpeg, initTime: now - 600 - i, totalBytes: 600_000_000, bufferChunks: 230,
+        ffmpeg: { codec: 'h264', resolution: '1920x1080', fps: '25.0', videoBitrate: '8000.0', speed: '1.0' },
+      });
+      for (let c = 0; c < CLIENTS_PER_CHANNEL; c++) {
+        await connectClient(redis, {
+          prefix: 'live:', uuid: channel.uuid, clientId: `client_${i}_${c}`, ip: `192.0.2.${c}`, userAgent: 'VLC/3.0.20', connectedAt: now - 300,
+          stats: { bytesSent: 300_000_000, avgKiBps: '976.6', currentKiBps: '1000.0' },
+        });
+      }
+    }
+    const keys = Number((await redis.run(['DBSIZE']))[0]);
+    redis.close();
+
+    const exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(1) }, ['--include-epg-stats', '--include-client-stats', '--include-vod-stats']);
     const pid = exporter.child.pid ?? 0;
     const rssBefore = rssKiB(pid);
     const first = await exporter.metrics();
@@ -72,6 +102,7 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     const lines = [
       `dataset: 10,004 channels, 205 providers, 607 profiles, 53 EPG sources, 30,007 streams (Dispatcharr v0.29 schema)`,
+      `live: ${LIVE_CHANNELS} channels, ${LIVE_CHANNELS * CLIENTS_PER_CHANNEL} clients, ${keys} Redis keys; round trips of the first scrape: ${/^dispatcharr_exporter_redis_round_trips (\d+)$/m.exec(first)?.[1]}`,
       `exposition: ${first.length} bytes, ${first.split('\n').filter((l) => l && !l.startsWith('#')).length} samples`,
       `sequential scrapes: ${SCRAPES}, p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms, max ${percentile(times, 100).toFixed(1)} ms`,
       `50 concurrent scrapes: ${concurrentMs.toFixed(1)} ms in all`,
@@ -79,7 +110,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await server?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }

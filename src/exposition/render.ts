@@ -20,38 +20,31 @@ function renderLabels(labels: Labels): string {
 }
 
 /**
- * Merges families that share a name (so each name is one block) and drops repeated series, keeping
- * the first. Input order is kept, which makes the output deterministic for a given snapshot.
+ * Writes the families in input order. Families that share a name are merged into the first one's
+ * block, and a repeated series (same name and labels) is written once, the first one winning, so the
+ * output is deterministic for a given snapshot.
  */
-export function mergeFamilies(families: readonly MetricFamily[]): MetricFamily[] {
-  const byName = new Map<string, { family: MetricFamily; samples: MetricFamily['samples'][number][]; seen: Set<string> }>();
-  for (const family of families) {
-    let entry = byName.get(family.name);
-    if (!entry) {
-      entry = { family, samples: [], seen: new Set() };
-      byName.set(family.name, entry);
-    }
-    for (const s of family.samples) {
-      const key = renderLabels(s.labels);
-      if (entry.seen.has(key)) continue;
-      entry.seen.add(key);
-      entry.samples.push(s);
-    }
-  }
-  return [...byName.values()].map(({ family, samples }) => ({ ...family, samples }));
-}
-
 export function renderExposition(families: readonly MetricFamily[]): string {
-  const lines: string[] = [];
-  for (const family of mergeFamilies(families)) {
-    if (family.samples.length === 0) continue;
-    lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`);
-    lines.push(`# TYPE ${family.name} ${family.type}`);
+  const blocks = new Map<string, { head: MetricFamily; lines: string[]; seen: Set<string> }>();
+  for (const family of families) {
+    let block = blocks.get(family.name);
+    if (!block) {
+      block = { head: family, lines: [], seen: new Set() };
+      blocks.set(family.name, block);
+    }
     const format = family.valueFormat === 'python-float' ? pythonFloat : formatValue;
     for (const s of family.samples) {
+      const labels = renderLabels(s.labels);
+      if (block.seen.has(labels)) continue;
+      block.seen.add(labels);
       const value = Number.isFinite(s.value) ? format(s.value) : formatValue(s.value);
-      lines.push(`${family.name}${renderLabels(s.labels)} ${value}`);
+      block.lines.push(`${family.name}${labels} ${value}`);
     }
   }
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  let out = '';
+  for (const { head, lines } of blocks.values()) {
+    if (lines.length === 0) continue;
+    out += `# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n${lines.join('\n')}\n`;
+  }
+  return out;
 }
