@@ -190,11 +190,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Com
   const r = new Resolver(flags, readEnvironment(env));
   const version = r.raw('dispatcharr_version')?.value.trim();
   const timestamp = r.raw('dispatcharr_timestamp')?.value.trim();
+  const pluginKey = r.raw('plugin_key')?.value.trim();
   const config: Config = {
     settings: readSettings(r),
     logLevel: parseLogLevel(r.required('log_level')),
     accessLog: r.boolean('access_log'),
     scrapeTimeoutSeconds: parseSeconds(r.required('scrape_timeout')),
+    ...(pluginKey ? { pluginKey } : {}),
     dispatcharr: { ...(version ? { version } : {}), ...(timestamp ? { timestamp } : {}) },
     postgres: readPostgres(r),
     redis: readRedis(r),

@@ -43,6 +43,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   setting('include_source_urls', 'boolean', 'false', 'Provider server URLs and XC usernames as labels (passwords are always redacted)'),
   setting('include_legacy_metrics', 'boolean', 'false', 'Deprecated families of exporter v1.1 and earlier'),
 
+  { key: 'plugin_key', flag: '--plugin-key', env: [`${EXPORTER_ENV}PLUGIN_KEY`], kind: 'string', group: 'Exporter', help: "Plugin mode: re-read this plugin's saved include_* and base_url settings from Dispatcharr's database on every scrape" },
   { key: 'log_level', flag: '--log-level', env: [`${EXPORTER_ENV}LOG_LEVEL`], kind: 'log-level', default: 'info', group: 'Exporter', help: 'debug, info, warn or error' },
   { key: 'access_log', flag: '--access-log', env: [`${EXPORTER_ENV}ACCESS_LOG`], kind: 'boolean', default: 'false', group: 'Exporter', help: 'Log every HTTP request' },
   { key: 'scrape_timeout', flag: '--scrape-timeout', env: [`${EXPORTER_ENV}SCRAPE_TIMEOUT`], kind: 'seconds', default: '10', group: 'Exporter', help: "Collection deadline in seconds when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header" },

@@ -50,6 +50,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly accessLog: boolean;
   readonly scrapeTimeoutSeconds: number;
+  /** Plugin mode: the Dispatcharr plugin key whose saved settings apply on every scrape. */
+  readonly pluginKey?: string;
   readonly dispatcharr: { readonly version?: string; readonly timestamp?: string };
   readonly postgres: PostgresConfig;
   readonly redis: RedisConfig;

@@ -22,7 +22,8 @@ export interface BackendHealth {
 export interface ScraperOptions {
   readonly collectors: readonly Collector[];
   readonly sources: SnapshotSources;
-  readonly settings: () => Settings;
+  /** The settings of this scrape; in plugin mode they are re-read from Dispatcharr's database. */
+  readonly settings: (deadline: number) => Promise<Settings>;
   readonly logger: Logger;
 }
 
@@ -47,7 +48,7 @@ export class Scraper {
   }
 
   private async collect(deadline: number): Promise<string> {
-    const settings = this.options.settings();
+    const settings = await this.options.settings(deadline);
     const { collectors, sources, logger } = this.options;
     const snapshot = await loadSnapshot(sources, neededParts(collectors, settings), deadline);
     this.record(snapshot);

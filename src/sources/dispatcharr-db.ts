@@ -220,3 +220,9 @@ export async function readUsernames(db: Queryable, live: LiveState): Promise<Rec
   );
   return Object.fromEntries(rows.map((row) => [row.id, row.username]));
 }
+
+/** The settings saved for this plugin on Dispatcharr's Plugins page (`{}` until the first save), or null without a row. */
+export async function readPluginSettings(db: Queryable, key: string): Promise<unknown> {
+  const rows = await db.query<{ settings: unknown }>('SELECT settings FROM plugins_pluginconfig WHERE key = $1', [key]);
+  return rows[0]?.settings ?? null;
+}

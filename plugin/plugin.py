@@ -1,0 +1,565 @@
+"""Dispatcharr plugin launcher for dispatcharr-exporter.
+
+Dispatcharr imports this file in many processes at once (uWSGI workers, Celery, Daphne...). It never
+runs the exporter in-process: it starts one detached *supervisor* process (this same file, run with
+``--supervise``) that holds an exclusive advisory lock on ``.run/supervisor.lock`` for as long as it
+lives and runs the single-file exporter next to this file, restarting it if it dies. The kernel drops
+the lock when the supervisor exits, however it exits, so a crash never leaves a stale "running" flag.
+
+Standard library only. Nothing here blocks a Dispatcharr request for more than about two seconds, and
+nothing is written outside this plugin's folder.
+"""
+
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import platform
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXECUTABLE = os.path.join(HERE, "dispatcharr-exporter")
+RUN_DIR = os.path.join(HERE, ".run")
+LOCK_FILE = os.path.join(RUN_DIR, "supervisor.lock")
+PID_FILE = os.path.join(RUN_DIR, "supervisor.pid")
+STATE_FILE = os.path.join(RUN_DIR, "state.json")
+STOP_FILE = os.path.join(RUN_DIR, "stopped.json")
+LOG_FILE = os.path.join(RUN_DIR, "exporter.log")
+LOG_LIMIT_BYTES = 5 * 1024 * 1024
+
+# Dispatcharr derives the plugin key from the folder name the same way.
+PLUGIN_KEY = os.path.basename(HERE).replace(" ", "_").lower()
+
+START_WAIT_SECONDS = 1.2
+STOP_WAIT_SECONDS = 0.7
+HEALTH_TIMEOUT_SECONDS = 0.8
+# Processes that import plugins without serving anything: never start the exporter from them.
+SHORT_LIVED_COMMANDS = {"migrate", "makemigrations", "collectstatic", "shell", "check", "test", "showmigrations", "dbshell", "loaddata"}
+
+ELF_MACHINES = {62: "x86_64", 183: "aarch64"}
+MACHINE_ALIASES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+
+with open(os.path.join(HERE, "plugin.json"), encoding="utf-8") as _manifest_file:
+    MANIFEST = json.load(_manifest_file)
+
+DEFAULTS = {field["id"]: field.get("default") for field in MANIFEST["fields"]}
+
+
+# --- small helpers ---------------------------------------------------------------------------------
+
+def _result(status, message, **extra):
+    return dict({"status": status, "message": message}, **extra)
+
+
+def _read_json(path, default=None):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return default
+
+
+def _write_json(path, value):
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(value, handle)
+    os.replace(temporary, path)
+
+
+def _ensure_run_dir():
+    os.makedirs(RUN_DIR, exist_ok=True)
+
+
+def _as_bool(value, default):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in ("true", "1", "yes", "on"):
+            return True
+        if word in ("false", "0", "no", "off", ""):
+            return False
+    return default
+
+
+def effective_settings(saved):
+    """The saved plugin settings over the manifest defaults (Dispatcharr 0.15 passes only what was saved)."""
+    settings = dict(DEFAULTS)
+    if isinstance(saved, dict):
+        settings.update({key: value for key, value in saved.items() if value is not None})
+    return settings
+
+
+def run_token():
+    """Identifies this run of Dispatcharr: its session leader and that process's start time."""
+    try:
+        sid = os.getsid(0)
+        with open("/proc/%d/stat" % sid, encoding="utf-8") as handle:
+            start = handle.read().rsplit(")", 1)[1].split()[19]
+        return "%d:%s" % (sid, start)
+    except (OSError, IndexError):
+        try:
+            with open("/proc/sys/kernel/random/boot_id", encoding="utf-8") as handle:
+                return handle.read().strip()
+        except OSError:
+            return "unknown"
+
+
+# --- the lock -------------------------------------------------------------------------------------
+
+def _open_lock():
+    _ensure_run_dir()
+    descriptor = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        os.chmod(LOCK_FILE, 0o666)
+    except OSError:
+        pass
+    return descriptor
+
+
+def supervisor_running():
+    """True while some process holds the supervisor lock. Probing takes and drops it at once."""
+    try:
+        descriptor = _open_lock()
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            return True
+        raise
+    else:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(descriptor)
+
+
+def _supervisor_pid():
+    try:
+        with open(PID_FILE, encoding="utf-8") as handle:
+            pid = int(handle.read().strip())
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            command = handle.read().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    # Only ever signal our own supervisor, never a process that reused the pid.
+    if b"--supervise" in command and any(part.endswith(b"plugin.py") for part in command):
+        return pid
+    return None
+
+
+# --- checks and command line ------------------------------------------------------------------------
+
+def check_executable():
+    """None when the exporter can run here, else the reason it cannot."""
+    if not os.path.isfile(EXECUTABLE):
+        return "the exporter executable is missing from %s; import the plugin zip again" % HERE
+    try:
+        with open(EXECUTABLE, "rb") as handle:
+            header = handle.read(20)
+    except OSError as error:
+        return "cannot read the exporter executable: %s" % error
+    if header[:4] != b"\x7fELF" or len(header) < 20:
+        return "the exporter executable is not a Linux program"
+    built_for = ELF_MACHINES.get(int.from_bytes(header[18:20], "little"), "unknown")
+    machine = MACHINE_ALIASES.get(platform.machine().lower(), platform.machine())
+    if built_for != machine:
+        return "this zip is built for %s but this machine is %s; download the linux-%s zip" % (
+            built_for, machine, "arm64" if machine == "aarch64" else "x64")
+    # Dispatcharr's zip import drops the executable bit.
+    mode = os.stat(EXECUTABLE).st_mode
+    if not mode & 0o111:
+        try:
+            os.chmod(EXECUTABLE, mode | 0o755)
+        except OSError as error:
+            return "cannot make the exporter executable: %s" % error
+    return None
+
+
+def _django_value(read, fallback):
+    try:
+        value = read()
+        return fallback if value in (None, "") else value
+    except Exception:  # Django missing or not configured: use the environment.
+        return fallback
+
+
+def connection_environment():
+    """Dispatcharr's own database and Redis settings, in the exporter's (= Dispatcharr's) variable names."""
+    env = {}
+
+    def database(key):
+        from django.conf import settings  # noqa: imported lazily, Dispatcharr provides it
+        return settings.DATABASES["default"].get(key)
+
+    def django_setting(name):
+        from django.conf import settings  # noqa
+        return getattr(settings, name, None)
+
+    pairs = [
+        ("POSTGRES_HOST", lambda: database("HOST")),
+        ("POSTGRES_PORT", lambda: database("PORT")),
+        ("POSTGRES_DB", lambda: database("NAME")),
+        ("POSTGRES_USER", lambda: database("USER")),
+        ("POSTGRES_PASSWORD", lambda: database("PASSWORD")),
+        ("REDIS_HOST", lambda: django_setting("REDIS_HOST")),
+        ("REDIS_PORT", lambda: django_setting("REDIS_PORT")),
+        ("REDIS_DB", lambda: django_setting("REDIS_DB")),
+        ("REDIS_USER", lambda: django_setting("REDIS_USER")),
+        ("REDIS_PASSWORD", lambda: django_setting("REDIS_PASSWORD")),
+    ]
+    for name, read in pairs:
+        value = _django_value(read, os.environ.get(name))
+        if value not in (None, ""):
+            env[name] = str(value)
+    version = dispatcharr_version()
+    if version:
+        env["DISPATCHARR_VERSION"] = version
+    if os.environ.get("DISPATCHARR_TIMESTAMP"):
+        env["DISPATCHARR_TIMESTAMP"] = os.environ["DISPATCHARR_TIMESTAMP"]
+    return env
+
+
+def dispatcharr_version():
+    try:
+        import version  # Dispatcharr's /app/version.py
+
+        return str(version.__version__)
+    except Exception:
+        return os.environ.get("DISPATCHARR_VERSION", "")
+
+
+def exporter_arguments(settings):
+    """Command-line flags for the exporter; secrets travel in the environment, never here."""
+    arguments = [
+        "--port", str(int(float(settings.get("port") or 9192))),
+        "--host", str(settings.get("host") or "0.0.0.0").strip(),
+        "--plugin-key", PLUGIN_KEY,
+    ]
+    base_url = str(settings.get("base_url") or "").strip()
+    if base_url:
+        arguments += ["--base-url", base_url]
+    for key in ("auto_start", "include_m3u_stats", "include_epg_stats", "include_vod_stats",
+                "include_client_stats", "include_source_urls", "include_legacy_metrics"):
+        arguments.append("--%s=%s" % (key.replace("_", "-"), "true" if _as_bool(settings.get(key), DEFAULTS.get(key)) else "false"))
+    return arguments
+
+
+def endpoint(settings, path="/metrics"):
+    host = str(settings.get("host") or "0.0.0.0").strip()
+    try:
+        port = int(float(settings.get("port") or 9192))
+    except (TypeError, ValueError):
+        port = 9192
+    shown = "[%s]" % host if ":" in host else host
+    return "http://%s:%d%s" % (shown, port, path)
+
+
+def _local_endpoint(settings, path):
+    host = str(settings.get("host") or "0.0.0.0").strip()
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return endpoint(dict(settings, host=local), path)
+
+
+def ask_health(settings):
+    """The running exporter's /health answer, or None."""
+    try:
+        with urllib.request.urlopen(_local_endpoint(settings, "/health"), timeout=HEALTH_TIMEOUT_SECONDS) as response:
+            return json.loads(response.read().decode("utf-8"))
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+
+
+# --- launcher side: start, stop, status -------------------------------------------------------------
+
+def _python():
+    executable = sys.executable or ""
+    if os.path.basename(executable).startswith("python"):
+        return executable
+    return shutil.which("python3") or "python3"
+
+
+def spawn_supervisor(settings, wait_seconds):
+    """Starts a detached supervisor; with wait_seconds > 0, waits (without polling) for its first word."""
+    _ensure_run_dir()
+    env = dict(os.environ)
+    env.update(connection_environment())
+    command = [_python(), os.path.abspath(__file__), "--supervise", "--"] + exporter_arguments(settings)
+    process = subprocess.Popen(
+        command, cwd=HERE, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if wait_seconds > 0 else subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
+    )
+    if wait_seconds <= 0:
+        return None
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], wait_seconds)
+        line = process.stdout.readline().decode("utf-8", "replace").strip() if ready else ""
+    finally:
+        process.stdout.close()
+    return line
+
+
+def start(settings):
+    problem = check_executable()
+    if problem:
+        return _result("error", "Cannot start the metrics server: %s." % problem)
+    try:
+        os.unlink(STOP_FILE)
+    except OSError:
+        pass
+    if supervisor_running():
+        return _result("success", "Metrics server is already running on %s" % endpoint(settings),
+                       endpoint=endpoint(settings), health_check=endpoint(settings, "/health"))
+    answer = spawn_supervisor(settings, START_WAIT_SECONDS)
+    word, _, detail = (answer or "").partition(" ")
+    if word == "ready":
+        return _result("success", "Metrics server started on %s" % endpoint(settings),
+                       endpoint=endpoint(settings), health_check=endpoint(settings, "/health"))
+    if word == "busy":
+        return _result("success", "Metrics server is already running on %s" % endpoint(settings), endpoint=endpoint(settings))
+    if word == "failed":
+        return _result("error", "Metrics server did not start: %s" % detail)
+    return _result("warning", "Metrics server is still starting; use Check Server Status in a moment. Log: %s" % LOG_FILE)
+
+
+def _wait_for_exit(pid, seconds):
+    """Waits for a process to end without polling (pidfd), up to `seconds`. True when it has ended."""
+    try:
+        descriptor = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return not os.path.exists("/proc/%d" % pid)
+    try:
+        ready, _, _ = select.select([descriptor], [], [], seconds)
+        return bool(ready)
+    finally:
+        os.close(descriptor)
+
+
+def stop(remember=True):
+    """Stops the supervisor and its exporter. `remember` keeps auto-start off until Start or a Dispatcharr restart."""
+    if remember:
+        _ensure_run_dir()
+        _write_json(STOP_FILE, {"run": run_token(), "at": time.time()})
+    if not supervisor_running():
+        return _result("success", "Metrics server is not running")
+    pid = _supervisor_pid()
+    if pid is None:
+        return _result("error", "Metrics server is running but its supervisor could not be identified; see %s" % LOG_FILE)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    if _wait_for_exit(pid, STOP_WAIT_SECONDS) or not supervisor_running():
+        return _result("success", "Metrics server stopped")
+    return _result("warning", "Metrics server is stopping; use Check Server Status in a moment")
+
+
+def status(settings):
+    if not supervisor_running():
+        state = _read_json(STATE_FILE, {}) or {}
+        last = state.get("message")
+        suffix = " (last: %s)" % last if last and state.get("status") == "failed" else ""
+        return _result("success", "Metrics server is not running%s" % suffix, running=False)
+    health = ask_health(settings)
+    if health is None:
+        return _result("warning", "Metrics server is starting or not answering on %s" % endpoint(settings), running=True)
+    backends = health.get("backends", {})
+    parts = ["%s %s" % (name, info.get("status", "unknown")) for name, info in sorted(backends.items())]
+    return _result("success", "Metrics server is running on %s (%s)" % (endpoint(settings), ", ".join(parts)),
+                   running=True, endpoint=endpoint(settings), health=health)
+
+
+def _stopped_this_run():
+    marker = _read_json(STOP_FILE)
+    return isinstance(marker, dict) and marker.get("run") == run_token()
+
+
+def _short_lived_process():
+    return any(os.path.basename(argument) in SHORT_LIVED_COMMANDS for argument in sys.argv[1:3])
+
+
+def plugin_config():
+    """(enabled, saved settings) of this plugin from Dispatcharr's database, or None when unavailable."""
+    try:
+        from apps.plugins.models import PluginConfig  # Dispatcharr's model
+
+        row = PluginConfig.objects.filter(key=PLUGIN_KEY).first()
+    except Exception:
+        return None
+    if row is None:
+        return None
+    return bool(row.enabled), row.settings or {}
+
+
+def auto_start():
+    """Called whenever Dispatcharr instantiates the plugin: starts the supervisor if it should run and does not."""
+    if _short_lived_process() or _stopped_this_run():
+        return
+    config = plugin_config()
+    if config is None:
+        return
+    enabled, saved = config
+    settings = effective_settings(saved)
+    if not enabled or not _as_bool(settings.get("auto_start"), False):
+        return
+    if supervisor_running() or check_executable():
+        return
+    spawn_supervisor(settings, 0)
+
+
+# --- supervisor side ------------------------------------------------------------------------------
+
+def _die_with_parent():
+    """Exporter children get SIGTERM if the supervisor dies, so no orphan keeps the port."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+class Supervisor:
+    RESTART_DELAYS = (1, 2, 4, 8, 15, 30)
+
+    def __init__(self, arguments):
+        self.arguments = arguments
+        self.child = None
+        self.stopping = False
+        self.answered = False
+        # A signal writes here, so a wait between restarts ends at once on Stop.
+        self.wake_read, self.wake_write = os.pipe()
+
+    def answer(self, line):
+        """The one line the launcher waits for; afterwards stdout goes nowhere."""
+        if self.answered:
+            return
+        self.answered = True
+        try:
+            os.write(1, (line + "\n").encode("utf-8"))
+        except OSError:
+            pass
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+
+    def log(self, text):
+        try:
+            if os.path.exists(LOG_FILE) and os.path.getsize(LOG_FILE) > LOG_LIMIT_BYTES:
+                os.replace(LOG_FILE, LOG_FILE + ".1")
+            with open(LOG_FILE, "a", encoding="utf-8") as handle:
+                handle.write(text if text.endswith("\n") else text + "\n")
+        except OSError:
+            pass
+
+    def on_signal(self, signum, _frame):
+        self.stopping = True
+        try:
+            os.write(self.wake_write, b"x")
+        except OSError:
+            pass
+        if self.child is not None and self.child.poll() is None:
+            self.child.terminate()
+
+    def run_once(self):
+        """Runs the exporter until it exits. Returns (started, last line it printed)."""
+        self.child = subprocess.Popen(
+            [EXECUTABLE] + self.arguments, cwd=HERE, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+        )
+        started = False
+        last = ""
+        for raw in iter(self.child.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.log(line)
+            if line:
+                last = line
+            if not started and "msg=listening" in line:
+                started = True
+                _write_json(STATE_FILE, {"status": "running", "pid": self.child.pid, "at": time.time()})
+                self.answer("ready")
+        self.child.wait()
+        return started, last
+
+    def main(self):
+        _ensure_run_dir()
+        lock = _open_lock()
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.answer("busy")
+            return 0
+        with open(PID_FILE, "w", encoding="utf-8") as handle:
+            handle.write(str(os.getpid()))
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
+        failures = 0
+        while not self.stopping:
+            started, last = self.run_once()
+            if self.stopping:
+                break
+            reason = last.replace("dispatcharr-exporter: ", "") or "exited with status %s" % self.child.returncode
+            if not started:
+                # It never came up (port in use, bad setting): say why and stop instead of looping.
+                _write_json(STATE_FILE, {"status": "failed", "message": reason, "at": time.time()})
+                self.answer("failed " + reason)
+                return 1
+            delay = self.RESTART_DELAYS[min(failures, len(self.RESTART_DELAYS) - 1)]
+            failures += 1
+            self.log("supervisor: exporter exited (%s); restarting in %ds" % (reason, delay))
+            select.select([self.wake_read], [], [], delay)
+        _write_json(STATE_FILE, {"status": "stopped", "at": time.time()})
+        return 0
+
+
+# --- what Dispatcharr sees ------------------------------------------------------------------------
+
+class Plugin:
+    name = MANIFEST["name"]
+    version = MANIFEST["version"]
+    description = MANIFEST["description"]
+    author = MANIFEST.get("author", "")
+    help_url = MANIFEST.get("help_url", "")
+    fields = MANIFEST["fields"]
+    actions = MANIFEST["actions"]
+
+    def __init__(self):
+        try:
+            auto_start()
+        except Exception:  # Never let the exporter break Dispatcharr's plugin loading.
+            pass
+
+    def run(self, action, params=None, context=None):
+        settings = effective_settings((context or {}).get("settings"))
+        if action == "start_server":
+            return start(settings)
+        if action == "stop_server":
+            return stop(remember=True)
+        if action == "restart_server":
+            stopped = stop(remember=False)
+            if stopped["status"] == "error" or stopped["message"].endswith("in a moment"):
+                return _result("error", "Could not stop the running server: %s" % stopped["message"])
+            return start(settings)
+        if action == "server_status":
+            return status(settings)
+        return _result("error", "Unknown action: %s" % action)
+
+    def stop(self, context=None):
+        """Dispatcharr calls this when the plugin is disabled, deleted or reloaded."""
+        return stop(remember=False)
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--supervise":
+    separator = sys.argv.index("--") if "--" in sys.argv else len(sys.argv)
+    sys.exit(Supervisor(sys.argv[separator + 1:]).main())
