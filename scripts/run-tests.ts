@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { startPostgres, startRedis, type RunningServer } from '../test/support/servers.js';
 
 const unitOnly = process.argv.includes('--unit-only');
+const pluginOnly = process.argv.includes('--plugin-only');
 /** Test files named on the command line run alone (with the servers started as usual). */
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const suites = unitOnly ? ['unit'] : ['unit', 'integration', 'e2e'];
@@ -19,6 +20,11 @@ function testFiles(): string[] {
     const dir = join('test', suite);
     return readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
   });
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(command, args, { stdio: 'inherit', env });
+  return new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
 }
 
 async function main(): Promise<number> {
@@ -42,8 +48,11 @@ async function main(): Promise<number> {
       process.stdout.write(`PostgreSQL: ${env['TEST_POSTGRES_URL']}\nRedis: ${env['TEST_REDIS_URL']}\n`);
     }
     const files = chosen.length > 0 ? chosen : testFiles();
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
-    return await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
+    const nodeTests = pluginOnly ? 0 : await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], env);
+    if (unitOnly || chosen.length > 0) return nodeTests;
+    // The plugin launcher is Python (standard library only); its tests use the zip `npm run package` built.
+    const pluginTests = await run('python3', ['-m', 'unittest', 'discover', '-s', 'plugin/tests', '-t', '.', '-v'], env);
+    return nodeTests !== 0 ? nodeTests : pluginTests;
   } finally {
     await Promise.all(started.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });

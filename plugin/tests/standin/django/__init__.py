@@ -1,0 +1,1 @@
+"""Stand-in for the part of Django the launcher touches: django.conf.settings."""

@@ -1,0 +1,2 @@
+__version__ = "0.29.0"
+__timestamp__ = None
