@@ -241,10 +241,19 @@ def dispatcharr_version():
         return os.environ.get("DISPATCHARR_VERSION", "")
 
 
+def _port_text(value):
+    """The port as the exporter expects it; the exporter itself says what is wrong with a bad one."""
+    try:
+        number = float(value if value not in (None, "") else 9192)
+        return str(int(number)) if number.is_integer() else str(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def exporter_arguments(settings):
     """Command-line flags for the exporter; secrets travel in the environment, never here."""
     arguments = [
-        "--port", str(int(float(settings.get("port") or 9192))),
+        "--port", _port_text(settings.get("port")),
         "--host", str(settings.get("host") or "0.0.0.0").strip(),
         "--plugin-key", PLUGIN_KEY,
     ]
@@ -303,12 +312,14 @@ def spawn_supervisor(settings, wait_seconds):
         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
     )
     if wait_seconds <= 0:
+        process.wait()  # the supervisor forks away at once; reap the short-lived parent
         return None
     try:
         ready, _, _ = select.select([process.stdout], [], [], wait_seconds)
         line = process.stdout.readline().decode("utf-8", "replace").strip() if ready else ""
     finally:
         process.stdout.close()
+        process.wait()
     return line
 
 
@@ -493,6 +504,10 @@ class Supervisor:
         return started, last
 
     def main(self):
+        # Fork away from the Dispatcharr process that started us, so we are never its zombie; the
+        # launcher's pipe is inherited, so the one-line answer still reaches it.
+        if os.fork() > 0:
+            os._exit(0)
         _ensure_run_dir()
         lock = _open_lock()
         try:

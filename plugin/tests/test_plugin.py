@@ -284,6 +284,14 @@ class PluginTest(unittest.TestCase):
         wait_until("the supervisor to give up", lambda: not self.supervisors())
         self.assertIn("already in use", self.action("server_status")["message"])
 
+    def test_bad_settings_are_reported(self):
+        for port, shown in ((70000, "70000"), ("nine", "nine")):
+            self.configure(enabled=True, auto_start=False, port=port, host="127.0.0.1")
+            result = self.action("start_server")
+            self.assertEqual(result["status"], "error", result)
+            self.assertIn('invalid port "%s" (from --port)' % shown, result["message"])
+        self.assertEqual(self.exporters(), [])
+
     def test_settings_changes(self):
         self.action("start_server")
         self.assertNotIn("dispatcharr_epg_sources", self.serving())
