@@ -220,6 +220,10 @@ def connection_environment():
         ("REDIS_USER", lambda: django_setting("REDIS_USER")),
         ("REDIS_PASSWORD", lambda: django_setting("REDIS_PASSWORD")),
     ]
+    # TLS (Dispatcharr 0.22+) is configured by environment in Dispatcharr too.
+    pairs += [(name, lambda: None) for name in (
+        "POSTGRES_SSL", "POSTGRES_SSL_MODE", "POSTGRES_SSL_CA_CERT", "POSTGRES_SSL_CERT", "POSTGRES_SSL_KEY",
+        "REDIS_SSL", "REDIS_SSL_VERIFY", "REDIS_SSL_CA_CERT", "REDIS_SSL_CERT", "REDIS_SSL_KEY")]
     for name, read in pairs:
         value = _django_value(read, os.environ.get(name))
         if value not in (None, ""):

@@ -1,7 +1,7 @@
 /** Builds the configuration from flags, then environment, then defaults. */
 import { ConfigError } from './errors.js';
 import { OPTIONS, optionByFlag, optionByKey, type OptionSpec } from './options.js';
-import type { Config, PostgresConfig, RedisConfig, Settings } from './settings.js';
+import type { Config, PostgresConfig, RedisConfig, Settings, TlsConfig } from './settings.js';
 import {
   parseBaseUrl,
   parseBoolean,
@@ -120,6 +120,34 @@ function readSettings(r: Resolver): Settings {
 
 const LEVELS_LOW_TO_HIGH = ['env', 'flags'] as const;
 
+const SSL_MODES = ['require', 'verify-ca', 'verify-full'] as const;
+
+/** PEM files named by `<prefix>_ca_cert`, `_cert` and `_key`, read now so a bad path fails at start. */
+function tlsFiles(r: Resolver, prefix: string): Pick<TlsConfig, 'ca' | 'cert' | 'key'> {
+  const files: { ca?: string; cert?: string; key?: string } = {};
+  for (const [part, key] of [['ca', `${prefix}_ca_cert`], ['cert', `${prefix}_cert`], ['key', `${prefix}_key`]] as const) {
+    const raw = r.raw(key);
+    if (raw) files[part] = readSecretFile(raw);
+  }
+  return files;
+}
+
+function postgresTls(r: Resolver): TlsConfig | undefined {
+  if (!r.boolean('postgres_ssl')) return undefined;
+  const raw = r.required('postgres_ssl_mode');
+  const mode = raw.value.trim().toLowerCase();
+  if (!(SSL_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`invalid postgres_ssl_mode ${JSON.stringify(raw.value)} (from ${raw.origin}): expected ${SSL_MODES.join(', ')}`);
+  }
+  return { verify: mode !== 'require', verifyHost: mode === 'verify-full', ...tlsFiles(r, 'postgres_ssl') };
+}
+
+function redisTls(r: Resolver): TlsConfig | undefined {
+  if (!r.boolean('redis_ssl')) return undefined;
+  const verify = r.boolean('redis_ssl_verify');
+  return { verify, verifyHost: verify, ...tlsFiles(r, 'redis_ssl') };
+}
+
 function readPostgres(r: Resolver): PostgresConfig {
   let host = r.fallback('postgres_host').value;
   let port = parsePort(r.fallback('postgres_port'));
@@ -148,7 +176,8 @@ function readPostgres(r: Resolver): PostgresConfig {
       if (url.password) password = decodeURIComponent(url.password);
     }
   }
-  return { host, port, database, user, password };
+  const tls = postgresTls(r);
+  return { host, port, database, user, password, ...(tls ? { tls } : {}) };
 }
 
 function readRedis(r: Resolver): RedisConfig {
@@ -181,7 +210,11 @@ function readRedis(r: Resolver): RedisConfig {
       if (url.password) password = decodeURIComponent(url.password);
     }
   }
-  return { host, port, db, tls, ...(user ? { user } : {}), ...(password ? { password } : {}) };
+  const tlsOptions = redisTls(r);
+  return {
+    host, port, db, tls: tls || tlsOptions !== undefined,
+    ...(tlsOptions ? { tlsOptions } : {}), ...(user ? { user } : {}), ...(password ? { password } : {}),
+  };
 }
 
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Command {

@@ -59,12 +59,23 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'postgres_password', flag: '', env: ['POSTGRES_PASSWORD'], kind: 'string', default: 'secret', group: 'PostgreSQL', help: 'Password (environment only, so it never shows in a process list)' },
   { key: 'postgres_password_file', flag: '--postgres-password-file', env: ['POSTGRES_PASSWORD_FILE'], kind: 'file', group: 'PostgreSQL', help: 'File holding the password; wins over POSTGRES_PASSWORD' },
 
+  { key: 'postgres_ssl', flag: '--postgres-ssl', env: ['POSTGRES_SSL'], kind: 'boolean', default: 'false', group: 'PostgreSQL', help: 'Connect with TLS' },
+  { key: 'postgres_ssl_mode', flag: '--postgres-ssl-mode', env: ['POSTGRES_SSL_MODE'], kind: 'string', default: 'verify-full', group: 'PostgreSQL', help: 'require (encrypt only), verify-ca (check the certificate chain) or verify-full (chain and host name)' },
+  { key: 'postgres_ssl_ca_cert', flag: '--postgres-ssl-ca-cert', env: ['POSTGRES_SSL_CA_CERT'], kind: 'file', group: 'PostgreSQL', help: 'CA certificate file (PEM) to verify the server with' },
+  { key: 'postgres_ssl_cert', flag: '--postgres-ssl-cert', env: ['POSTGRES_SSL_CERT'], kind: 'file', group: 'PostgreSQL', help: 'Client certificate file (PEM)' },
+  { key: 'postgres_ssl_key', flag: '--postgres-ssl-key', env: ['POSTGRES_SSL_KEY'], kind: 'file', group: 'PostgreSQL', help: 'Client key file (PEM)' },
+
   { key: 'redis_url', flag: '--redis-url', env: ['REDIS_URL'], kind: 'url', group: 'Redis', help: 'redis://[user:password@]host:port/db (rediss:// for TLS); its parts win over REDIS_* given at the same level' },
   { key: 'redis_host', flag: '--redis-host', env: ['REDIS_HOST'], kind: 'host', default: 'localhost', group: 'Redis', help: 'Host name or address' },
   { key: 'redis_port', flag: '--redis-port', env: ['REDIS_PORT'], kind: 'port', default: '6379', group: 'Redis', help: 'Port' },
   { key: 'redis_db', flag: '--redis-db', env: ['REDIS_DB'], kind: 'integer', default: '0', group: 'Redis', help: 'Database number' },
   { key: 'redis_user', flag: '--redis-user', env: ['REDIS_USER'], kind: 'string', group: 'Redis', help: 'ACL user (Redis 6+)' },
   { key: 'redis_password', flag: '', env: ['REDIS_PASSWORD'], kind: 'string', group: 'Redis', help: 'Password (environment only)' },
+  { key: 'redis_ssl', flag: '--redis-ssl', env: ['REDIS_SSL'], kind: 'boolean', default: 'false', group: 'Redis', help: 'Connect with TLS (as a rediss:// URL does)' },
+  { key: 'redis_ssl_verify', flag: '--redis-ssl-verify', env: ['REDIS_SSL_VERIFY'], kind: 'boolean', default: 'true', group: 'Redis', help: "Verify the server's certificate" },
+  { key: 'redis_ssl_ca_cert', flag: '--redis-ssl-ca-cert', env: ['REDIS_SSL_CA_CERT'], kind: 'file', group: 'Redis', help: 'CA certificate file (PEM) to verify the server with' },
+  { key: 'redis_ssl_cert', flag: '--redis-ssl-cert', env: ['REDIS_SSL_CERT'], kind: 'file', group: 'Redis', help: 'Client certificate file (PEM)' },
+  { key: 'redis_ssl_key', flag: '--redis-ssl-key', env: ['REDIS_SSL_KEY'], kind: 'file', group: 'Redis', help: 'Client key file (PEM)' },
   { key: 'redis_password_file', flag: '--redis-password-file', env: ['REDIS_PASSWORD_FILE'], kind: 'file', group: 'Redis', help: 'File holding the password; wins over REDIS_PASSWORD' },
 ];
 

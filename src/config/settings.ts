@@ -28,12 +28,24 @@ export const DEFAULT_SETTINGS: Settings = {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** TLS options shared by both connections; PEM texts, read at start. */
+export interface TlsConfig {
+  /** Check the certificate chain. */
+  readonly verify: boolean;
+  /** Also check that the certificate names the host (PostgreSQL verify-full; always with Redis verification). */
+  readonly verifyHost: boolean;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
 export interface PostgresConfig {
   readonly host: string;
   readonly port: number;
   readonly database: string;
   readonly user: string;
   readonly password: string;
+  readonly tls?: TlsConfig;
 }
 
 export interface RedisConfig {
@@ -43,6 +55,7 @@ export interface RedisConfig {
   readonly user?: string;
   readonly password?: string;
   readonly tls: boolean;
+  readonly tlsOptions?: TlsConfig;
 }
 
 export interface Config {

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import type { PostgresConfig } from '../config/settings.js';
 import type { Logger } from '../log.js';
+import { nodeTlsOptions } from './tls.js';
 
 export const APPLICATION_NAME = 'dispatcharr-exporter';
 export const STATEMENT_TIMEOUT_MS = 5000;
@@ -34,6 +35,7 @@ export class PostgresSource implements Queryable {
       lock_timeout: LOCK_TIMEOUT_MS,
       query_timeout: STATEMENT_TIMEOUT_MS + 1000,
       options: '-c default_transaction_read_only=on',
+      ...(config.tls ? { ssl: nodeTlsOptions(config.tls) } : {}),
     });
     // An idle connection that breaks (server restart) must not crash the process; the pool replaces it.
     this.pool.on('error', (error) => logger.warn('idle PostgreSQL connection closed', { error: error.message }));

@@ -6,6 +6,7 @@
 import type { RedisConfig } from '../config/settings.js';
 import type { Logger } from '../log.js';
 import { RespConnection, RespError, type RespValue } from './resp.js';
+import { nodeTlsOptions } from './tls.js';
 
 const READ_ONLY_COMMANDS = new Set(['SCAN', 'HMGET', 'SMEMBERS', 'MGET', 'GET', 'EXISTS', 'SCARD']);
 /**
@@ -75,8 +76,11 @@ export class RedisSource {
   }
 
   private async open(): Promise<RespConnection> {
-    const { host, port, tls, user, password, db } = this.config;
-    const connection = await RespConnection.open({ host, port, tls, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const { host, port, tls, tlsOptions, user, password, db } = this.config;
+    const connection = await RespConnection.open({
+      host, port, tls, connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      ...(tlsOptions && { tlsOptions: nodeTlsOptions(tlsOptions) }),
+    });
     const setup: string[][] = [];
     if (password !== undefined) setup.push(user ? ['AUTH', user, password] : ['AUTH', password]);
     if (db !== 0) setup.push(['SELECT', String(db)]);

@@ -2,8 +2,8 @@
  * A minimal RESP2 connection: encodes commands, parses replies, and sends pipelines (many commands,
  * one write, one wait). It knows nothing about which commands are safe; redis.ts decides that.
  */
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
 export type RespValue = string | number | null | RespValue[] | RespError;
 
@@ -64,6 +64,8 @@ export interface RespConnectOptions {
   readonly host: string;
   readonly port: number;
   readonly tls?: boolean;
+  /** Certificates and verification for TLS connections. */
+  readonly tlsOptions?: ConnectionOptions;
   readonly connectTimeoutMs?: number;
 }
 
@@ -90,7 +92,7 @@ export class RespConnection {
   static open(options: RespConnectOptions): Promise<RespConnection> {
     return new Promise((resolve, reject) => {
       const socket = options.tls
-        ? tlsConnect({ host: options.host, port: options.port, servername: options.host })
+        ? tlsConnect({ ...options.tlsOptions, host: options.host, port: options.port, ...(isIP(options.host) === 0 && { servername: options.host }) })
         : netConnect({ host: options.host, port: options.port });
       const timer = setTimeout(() => {
         socket.destroy();

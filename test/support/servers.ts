@@ -1,6 +1,7 @@
 /** Throwaway PostgreSQL and Redis servers on free loopback ports, for the test command. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { chownSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -35,7 +36,7 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
 }
 
 /** Starts (or restarts, when `dir` already holds a cluster) a PostgreSQL server; `port` defaults to a free one. */
-export async function startPostgres(dir: string, port?: number): Promise<RunningServer> {
+export async function startPostgres(dir: string, port?: number, settings: string[] = []): Promise<RunningServer> {
   const bin = postgresBinDir();
   const data = join(dir, 'pgdata');
   const socket = join(dir, 'pgsocket');
@@ -56,6 +57,7 @@ export async function startPostgres(dir: string, port?: number): Promise<Running
     '-c', 'shared_preload_libraries=pg_stat_statements',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
     '-c', 'max_connections=200',
+    ...settings.flatMap((setting) => ['-c', setting]),
   ];
   const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', log, log], cwd: dir, ...user });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -68,21 +70,28 @@ export async function startPostgres(dir: string, port?: number): Promise<Running
   return { url, port, stop: () => stopChild(child, 'SIGINT') };
 }
 
-export async function startRedis(dir: string): Promise<RunningServer> {
+/** With `tls`, the server speaks TLS only, with that certificate, and `url` is rediss://. */
+export async function startRedis(dir: string, tls?: { cert: string; key: string; ca: string }): Promise<RunningServer> {
   const binary = requireBinary('redis-server', 'TEST_REDIS_SERVER', 'redis-server');
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const log = openSync(join(dir, 'redis.log'), 'a');
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const child = spawn(binary, [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', log, log],
   });
-  await waitFor('Redis to accept connections', () => pingRedis(port));
+  await waitFor('Redis to accept connections', () => pingRedis(port, tls?.ca));
+  if (tls) return { url: `rediss://127.0.0.1:${port}`, port, stop: () => stopChild(child, 'SIGTERM') };
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child, 'SIGTERM') };
 }
 
-function pingRedis(port: number): Promise<void> {
+function pingRedis(port: number, ca?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+    const socket = ca
+      ? tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(ca) }, () => socket.write('PING\r\n'))
+      : createConnection({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
       socket.destroy();
       if (data.toString().startsWith('+PONG')) resolve();

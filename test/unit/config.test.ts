@@ -111,6 +111,19 @@ test('--help lists every flag and variable; passwords have no flag', () => {
   assert.equal(loadConfig(['--version'], {}).kind, 'version');
 });
 
+test("Dispatcharr's TLS variables: modes, certificate files, rediss URLs", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tls-'));
+  writeFileSync(join(dir, 'ca.pem'), 'CA PEM');
+  const c = config([], { POSTGRES_SSL: 'true', POSTGRES_SSL_MODE: 'verify-ca', POSTGRES_SSL_CA_CERT: join(dir, 'ca.pem'), REDIS_SSL: 'true', REDIS_SSL_VERIFY: 'false' });
+  assert.deepEqual(c.postgres.tls, { verify: true, verifyHost: false, ca: 'CA PEM' });
+  assert.equal(c.redis.tls, true);
+  assert.deepEqual(c.redis.tlsOptions, { verify: false, verifyHost: false });
+  assert.equal(config([]).postgres.tls, undefined);
+  assert.equal(config([], { REDIS_URL: 'rediss://r:6380' }).redis.tls, true);
+  assert.match(failure([], { POSTGRES_SSL: 'yes', POSTGRES_SSL_MODE: 'prefer' }), /invalid postgres_ssl_mode "prefer" \(from POSTGRES_SSL_MODE\): expected require, verify-ca, verify-full/);
+  assert.match(failure([], { POSTGRES_SSL: 'yes', POSTGRES_SSL_CA_CERT: '/missing.pem' }), /cannot read postgres_ssl_ca_cert "\/missing.pem"/);
+});
+
 test('the base URL loses its trailing slash', () => {
   assert.equal(config(['--base-url', 'http://dispatcharr.lan:9191/']).settings.base_url, 'http://dispatcharr.lan:9191');
 });
