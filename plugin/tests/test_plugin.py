@@ -256,6 +256,14 @@ class PluginTest(unittest.TestCase):
         self.action("start_server")
         self.assertTrue(self.serving())
 
+    def test_a_stop_from_an_earlier_run_of_dispatcharr_does_not_hold(self):
+        self.configure(enabled=True, auto_start=True, port=self.port, host="127.0.0.1")
+        os.makedirs(os.path.join(self.plugin_dir, ".run"), exist_ok=True)
+        with open(os.path.join(self.plugin_dir, ".run", "stopped.json"), "w") as handle:
+            json.dump({"run": "1:12345", "at": 0}, handle)  # written before Dispatcharr restarted
+        self.load()
+        wait_until("auto-start after a Dispatcharr restart", self.serving)
+
     def test_sigkill_brings_it_back_without_a_stale_lock(self):
         self.configure(enabled=True, auto_start=True, port=self.port, host="127.0.0.1")
         self.load()

@@ -8,7 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { silentLogger } from '../../src/log.js';
 import { PostgresSource } from '../../src/sources/postgres.js';
-import { seedDataset } from '../fixtures/dataset.js';
+import { seedDataset, type SeededDataset } from '../fixtures/dataset.js';
+import { startChannel } from '../fixtures/redis-writer.js';
+import { allocateRedisDb, openRedisWriter, redisEnv, type RedisWriter } from '../support/redis.js';
 import { createTestDatabase, databaseUrl, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
@@ -84,17 +86,20 @@ const HOSTILE_NAMES = [
   'a'.repeat(255),
 ];
 
+const LONG_CHANNEL_NAME = `Ch "quoted" \\ back\nnew 📺 ${'x'.repeat(500)}`.slice(0, 500);
 const epgName = (name: string) => `EPG ${name}`.slice(0, 255);
 
 describe('hostile names through a real Prometheus', () => {
   let db: TestDatabase;
   let exporter: RunningExporter;
   let prometheus: RunningPrometheus;
+  let redis: RedisWriter;
+  let data: SeededDataset;
   const longUrl = `http://provider.example/${'p'.repeat(470)}?password=hunter2`;
 
   before(async () => {
     db = await createTestDatabase('v0.29', 'hostile');
-    await seedDataset(db);
+    data = await seedDataset(db);
     for (const [i, name] of HOSTILE_NAMES.entries()) {
       await db.insert('m3u_m3uaccount', {
         name, account_type: 'XC', status: 'success', is_active: true, locked: false, max_streams: 0, refresh_interval: 24,
@@ -102,12 +107,23 @@ describe('hostile names through a real Prometheus', () => {
       });
       await db.insert('epg_epgsource', { name: epgName(name), source_type: 'xmltv', status: 'idle', refresh_interval: 24, created_at: new Date(), priority: i, is_active: true });
     }
-    exporter = await startExporter(postgresEnv(db.url), ['--include-epg-stats', '--include-source-urls']);
+    // A live channel with a 500-character name full of characters that need escaping (names are varchar(512) from v0.24).
+    const uuid = crypto.randomUUID();
+    const channelId = await db.insert('dispatcharr_channels_channel', {
+      name: LONG_CHANNEL_NAME, channel_number: 42, uuid, user_level: 0, auto_created: false, created_at: new Date(), updated_at: new Date(),
+    });
+    redis = await openRedisWriter(allocateRedisDb());
+    await startChannel(redis, {
+      prefix: 'live:', channelId, uuid, streamId: data.streams.a1, m3uProfileId: data.profiles.aDefault, profileCapped: true,
+      streamProfileId: data.streamProfiles.proxy, initTime: Date.now() / 1000 - 30, totalBytes: 1000,
+    });
+    exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(redis.db) }, ['--include-epg-stats', '--include-source-urls']);
     prometheus = await startPrometheus(join(process.env['TEST_TMP'] ?? '/tmp', `prometheus-hostile-${process.pid}`), [`127.0.0.1:${exporter.port}`]);
   });
   after(async () => {
     await prometheus.stop();
     await exporter.stop();
+    redis.close();
     await db.drop();
   });
 
@@ -131,6 +147,9 @@ describe('hostile names through a real Prometheus', () => {
     assert.equal(first?.metric['server_url']?.length, longUrl.length + 1);
     const epg = await prometheus.query('dispatcharr_epg_source_priority');
     for (const name of HOSTILE_NAMES) assert.ok(epg.some((s) => s.metric['source_name'] === epgName(name)), epgName(name));
+    const channel = await prometheus.query('dispatcharr_stream_metadata');
+    assert.equal(channel[0]?.metric['channel_name'], LONG_CHANNEL_NAME);
+    assert.equal(channel[0]?.metric['channel_name']?.length, 500);
     const up = await prometheus.query('up');
     assert.equal(up[0]?.value[1], '1', 'the scrape succeeded');
   });
