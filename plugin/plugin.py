@@ -560,7 +560,12 @@ class Plugin:
             pass
 
     def run(self, action, params=None, context=None):
-        settings = effective_settings((context or {}).get("settings"))
+        try:
+            return self._run(action, effective_settings((context or {}).get("settings")))
+        except OSError as error:  # e.g. a read-only plugin folder: answer, never raise into Dispatcharr
+            return _result("error", "Metrics server action failed: %s" % error)
+
+    def _run(self, action, settings):
         if action == "start_server":
             return start(settings)
         if action == "stop_server":
