@@ -16,7 +16,7 @@ import { connectClient, startChannel } from '../test/fixtures/redis-writer.js';
 import { openRedisWriter, redisEnv } from '../test/support/redis.js';
 import { startPostgres, startRedis, type RunningServer } from '../test/support/servers.js';
 
-const SCRAPES = 200;
+const SCRAPES = Number(process.env['BENCH_SCRAPES'] ?? 200);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
