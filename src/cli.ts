@@ -10,24 +10,7 @@ import { DispatcharrVersion } from './sources/dispatcharr-version.js';
 import { PostgresSource } from './sources/postgres.js';
 import { RedisSource } from './sources/redis.js';
 import { EXPORTER_VERSION } from './version.js';
-import { applyPluginSettings } from './config/plugin-settings.js';
-import type { Settings } from './config/settings.js';
-import type { Logger } from './log.js';
-import { readPluginSettings } from './sources/dispatcharr-db.js';
-import { withDeadline } from './scrape/deadline.js';
-
-/** Plugin mode: the start-up settings with the Plugins page's saved switches on top; the start-up ones when the read fails. */
-function pluginSettings(db: PostgresSource, key: string, base: Settings, logger: Logger): (deadline: number) => Promise<Settings> {
-  let last = base;
-  return async (deadline) => {
-    try {
-      last = applyPluginSettings(base, await withDeadline(readPluginSettings(db, key), deadline, 'plugin settings'));
-    } catch (error) {
-      logger.debug('could not read the plugin settings; keeping the last ones', { error: error instanceof Error ? error.message : String(error) });
-    }
-    return last;
-  };
-}
+import { fixedSettings, pluginSettings } from './scrape/settings-source.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   let command;
@@ -62,7 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const scraper = new Scraper({
     collectors: defaultCollectors({ version: EXPORTER_VERSION, accessLog: config.accessLog }),
     sources: { db, redis, dispatcharrVersion: () => version.get() },
-    settings: config.pluginKey === undefined ? () => Promise.resolve(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
+    settings: config.pluginKey === undefined ? fixedSettings(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
     logger,
   });
   const handler = createHandler({

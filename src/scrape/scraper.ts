@@ -6,11 +6,11 @@ import { neededParts, runCollectors } from '../collectors/registry.js';
 import type { Collector } from '../collectors/collector.js';
 import { processFamilies } from '../collectors/process.js';
 import { selfFamilies } from '../collectors/self.js';
-import type { Settings } from '../config/settings.js';
 import { renderExposition } from '../exposition/render.js';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
 import { loadSnapshot, type SnapshotSources } from './load-snapshot.js';
+import type { SettingsSource } from './settings-source.js';
 
 export interface BackendHealth {
   status: 'up' | 'down' | 'unknown';
@@ -22,8 +22,7 @@ export interface BackendHealth {
 export interface ScraperOptions {
   readonly collectors: readonly Collector[];
   readonly sources: SnapshotSources;
-  /** The settings of this scrape; in plugin mode they are re-read from Dispatcharr's database. */
-  readonly settings: (deadline: number) => Promise<Settings>;
+  readonly settings: SettingsSource;
   readonly logger: Logger;
 }
 

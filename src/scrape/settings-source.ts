@@ -1,0 +1,26 @@
+/** Where each scrape gets its settings: fixed at start, or (plugin mode) re-read from Dispatcharr's database. */
+import { applyPluginSettings } from '../config/plugin-settings.js';
+import type { Settings } from '../config/settings.js';
+import type { Logger } from '../log.js';
+import { readPluginSettings } from '../sources/dispatcharr-db.js';
+import type { Queryable } from '../sources/postgres.js';
+import { withDeadline } from './deadline.js';
+
+export type SettingsSource = (deadline: number) => Promise<Settings>;
+
+export function fixedSettings(settings: Settings): SettingsSource {
+  return () => Promise.resolve(settings);
+}
+
+/** The start-up settings with the Plugins page's saved switches on top; the last good ones when the read fails. */
+export function pluginSettings(db: Queryable, key: string, base: Settings, logger: Logger): SettingsSource {
+  let last = base;
+  return async (deadline) => {
+    try {
+      last = applyPluginSettings(base, await withDeadline(readPluginSettings(db, key), deadline, 'plugin settings'));
+    } catch (error) {
+      logger.debug('could not read the plugin settings; keeping the last ones', { error: error instanceof Error ? error.message : String(error) });
+    }
+    return last;
+  };
+}
