@@ -3,6 +3,7 @@
  * Dispatcharr v0.15 schema and `live:` with v0.29.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { seedDataset, type SeededDataset } from '../fixtures/dataset.js';
@@ -241,6 +242,25 @@ describe("the seed README's queries in a real Prometheus", () => {
     assert.deepEqual(named.map((r) => r.metric['ip_address']).sort(), ['192.0.2.10', '192.0.2.10', '203.0.113.5']);
     const inner = await prometheus.query('dispatcharr_client_info * on(channel_uuid, channel_number) group_left(channel_name) dispatcharr_stream_metadata');
     assert.deepEqual(inner.map((r) => r.metric['channel_name']).sort(), ['News One HD', 'News One HD', 'News One HD', 'Sports HD']);
+  });
+
+  test('every query of the Grafana dashboard runs, and the headline panels have data', async () => {
+    const dashboard = JSON.parse(readFileSync(new URL('../../monitoring/dashboard.json', import.meta.url), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const concrete = (expr: string) => expr.replaceAll('$job', 'dispatcharr').replaceAll('$instance', '.*').replaceAll('$__rate_interval', '1m');
+    const answers = new Map<string, number>();
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets) {
+        const rows = await prometheus.query(concrete(target.expr));
+        answers.set(panel.title, (answers.get(panel.title) ?? 0) + rows.length);
+        if (panel.title === 'Live channels') assert.equal(rows[0]?.value[1], '3');
+        if (panel.title === 'Channels on a backup stream') assert.equal(rows[0]?.value[1], '1');
+      }
+    }
+    assert.equal(answers.get('Clients per channel'), 3, 'joined with stream_metadata for the channel name');
+    assert.ok((answers.get('Provider connections in use') ?? 0) >= 2);
+    assert.ok((answers.get('Days until provider subscriptions expire') ?? 0) >= 1);
   });
 
   test('numeric channel queries and per-channel sums', async () => {
