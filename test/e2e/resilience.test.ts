@@ -132,3 +132,39 @@ describe('statements per scrape', () => {
     for (const text of large.responses) assert.equal(valueOf(parseExposition(text), 'dispatcharr_m3u_accounts', { status: 'total' }), 4 + 1000);
   });
 });
+
+describe('scrape deadline', () => {
+  let db: TestDatabase;
+  let exporter: RunningExporter;
+  before(async () => {
+    db = await createTestDatabase('v0.29', 'deadline');
+    await seedDataset(db);
+    exporter = await startExporter(postgresEnv(db.url));
+  });
+  after(async () => {
+    await exporter.stop();
+    await db.drop();
+  });
+
+  test("Prometheus' scrape timeout header bounds the collection; what is late is reported as failed", async () => {
+    await exporter.metrics();
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    await locker.query('BEGIN; LOCK TABLE m3u_m3uaccount IN ACCESS EXCLUSIVE MODE');
+    try {
+      const started = performance.now();
+      const response = await exporter.get('/metrics', { 'X-Prometheus-Scrape-Timeout-Seconds': '0.8' });
+      const seconds = (performance.now() - started) / 1000;
+      const m = parseExposition(await response.text());
+      assert.equal(response.status, 200);
+      // 0.8 s minus the 0.5 s margin leaves the 0.5 s floor: well before the 1 s lock_timeout.
+      assert.ok(seconds < 0.9, `answered after ${seconds.toFixed(2)} s`);
+      assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector: 'm3u' }), 0);
+      assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector: 'channels' }), 1);
+      assert.equal(valueOf(m, 'dispatcharr_up'), 1);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+  });
+});
