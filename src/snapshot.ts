@@ -11,6 +11,8 @@ export interface SchemaLevel {
   readonly channelOverrides: boolean;
   /** v0.21+: `m3u_m3uaccountprofile.exp_date` exists. */
   readonly profileExpDateColumn: boolean;
+  /** v0.17+: `core_coresettings` holds grouped JSON rows (`stream_settings`...) instead of one text row per setting. */
+  readonly groupedCoreSettings: boolean;
 }
 
 export interface M3uAccount {

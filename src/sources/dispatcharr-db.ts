@@ -9,6 +9,7 @@ import type { Queryable } from './postgres.js';
 /** Migration numbers that mark layout changes (data-contract.md, section 1.5). */
 const CHANNEL_OVERRIDES_FROM = 37; // dispatcharr_channels 0037, Dispatcharr v0.25.0
 const PROFILE_EXP_DATE_FROM = 19; // m3u 0019, Dispatcharr v0.21.0
+const GROUPED_CORE_SETTINGS_FROM = 20; // core 0020, Dispatcharr v0.17.0
 
 export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
   const rows = await db.query<{ app: string; number: number }>(
@@ -23,6 +24,7 @@ export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
     migrations,
     channelOverrides: (migrations['dispatcharr_channels'] ?? 0) >= CHANNEL_OVERRIDES_FROM,
     profileExpDateColumn: (migrations['m3u'] ?? 0) >= PROFILE_EXP_DATE_FROM,
+    groupedCoreSettings: (migrations['core'] ?? 0) >= GROUPED_CORE_SETTINGS_FROM,
   };
 }
 
@@ -130,7 +132,8 @@ function idOrNull(text: string | undefined): number | null {
 /**
  * One statement for every live channel at once: effective name and number, logo, group, the stream
  * playing (metadata, else the reservation), its provider, the M3U profile holding the connection
- * (metadata, else `stream_profile:<stream>`), the stream profile, and the stream's place in the
+ * (metadata, else `stream_profile:<stream>`), the stream profile (metadata, else the channel's, else
+ * Dispatcharr's default), and the stream's place in the
  * channel's failover list. Channels that no longer exist in the database drop out of the join.
  */
 export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: LiveState): Promise<LiveChannelRow[]> {
@@ -149,6 +152,11 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
         profile: 'COALESCE(o.stream_profile_id, c.stream_profile_id)',
       }
     : { join: '', name: 'c.name', number: 'c.channel_number', logo: 'c.logo_id', group: 'c.channel_group_id', profile: 'c.stream_profile_id' };
+  // Dispatcharr's default stream profile, the last fallback; text that is not an id is ignored, never cast.
+  const defaultProfile = level.groupedCoreSettings
+    ? `(SELECT CASE WHEN (value ->> 'default_stream_profile') ~ '^[0-9]{1,18}$' THEN (value ->> 'default_stream_profile')::bigint END
+          FROM core_coresettings WHERE key = 'stream_settings')`
+    : `(SELECT CASE WHEN value ~ '^[0-9]{1,18}$' THEN value::bigint END FROM core_coresettings WHERE key = 'default-stream-profile')`;
   const rows = await db.query<{
     uuid: string; channel_id: string; name: string; number: number | null; logo_id: string | null; group_name: string | null;
     stream_id: string | null; stream_name: string | null; provider: string | null; provider_type: string | null;
@@ -183,7 +191,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
        LEFT JOIN dispatcharr_channels_stream s ON s.id = ch.stream_id
        LEFT JOIN m3u_m3uaccount a ON a.id = s.m3u_account_id
        LEFT JOIN m3u_m3uaccountprofile p ON p.id = COALESCE(ch.meta_m3u_profile, ($6::jsonb ->> ch.stream_id::text)::bigint)
-       LEFT JOIN core_streamprofile sp ON sp.id = COALESCE(ch.meta_stream_profile, ch.channel_stream_profile)
+       LEFT JOIN core_streamprofile sp ON sp.id = COALESCE(ch.meta_stream_profile, ch.channel_stream_profile, ${defaultProfile})
        LEFT JOIN ranked pos ON pos.channel_id = ch.channel_id AND pos.stream_id = ch.stream_id
       ORDER BY ch.number NULLS LAST, ch.uuid`,
     [uuids, streamIds, m3uProfiles, streamProfiles, JSON.stringify(live.reservedStreams), JSON.stringify(live.streamProfiles)],

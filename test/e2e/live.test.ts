@@ -97,6 +97,9 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
       const meta = m.get('dispatcharr_stream_metadata')?.samples.find((s) => s.labels['channel_uuid'] === data.channels.movies.uuid);
       assert.equal(meta?.labels['state'], 'unknown');
       assert.equal(meta?.labels['video_codec'], 'unknown');
+      assert.equal(meta?.labels['stream_profile'], 'ffmpeg', "Dispatcharr's default stream profile");
+      const sportsMeta = m.get('dispatcharr_stream_metadata')?.samples.find((s) => s.labels['channel_uuid'] === data.channels.sports.uuid);
+      assert.equal(sportsMeta?.labels['stream_profile'], 'Proxy', 'from the metadata');
     });
 
     test("metadata carries the seed's 14 labels with names from the database", () => {

@@ -41,6 +41,7 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       const level = await readSchemaLevel(source);
       assert.equal(level.channelOverrides, version === 'v0.29');
       assert.equal(level.profileExpDateColumn, version === 'v0.29');
+      assert.equal(level.groupedCoreSettings, version === 'v0.29');
       assert.equal(level.migrations['dispatcharr_channels'], version === 'v0.29' ? 38 : 30);
     });
 
