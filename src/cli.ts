@@ -34,6 +34,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const { config } = command;
   const logger = createLogger(config.logLevel);
+  // A stray rejection (a backend socket failing at an odd moment) must not take the exporter down.
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection', { error: reason instanceof Error ? reason.message : String(reason) });
+  });
   const db = new PostgresSource(config.postgres, logger);
   const redis = new RedisSource(config.redis, logger);
   const version = new DispatcharrVersion(
