@@ -3,10 +3,7 @@ import { gauge, sample } from '../exposition/family.js';
 import { partValue, type M3uProfile } from '../snapshot.js';
 import type { Collector } from './collector.js';
 import { connectionsByProfile, liveStreams } from './live-view.js';
-
-function labels(profile: M3uProfile): Record<string, string> {
-  return { profile_id: profile.id, profile_name: profile.name, account_name: profile.accountName };
-}
+import { profileLabels } from './profiles.js';
 
 export const profileConnectionsCollector: Collector = {
   name: 'profile_connections',
@@ -17,12 +14,12 @@ export const profileConnectionsCollector: Collector = {
     const counts = connectionsByProfile(liveStreams(snapshot), partValue(snapshot, 'live'));
     const used = (p: M3uProfile) => counts.get(p.id) ?? 0;
     return [
-      gauge('dispatcharr_profile_connections', 'Provider connections in use on the M3U profile: live channels plus VOD sessions streaming through it', profiles.map((p) => sample(used(p), labels(p)))),
-      gauge('dispatcharr_profile_max_connections', 'Connection limit of the M3U profile (0 = unlimited)', profiles.map((p) => sample(p.maxStreams, labels(p)))),
+      gauge('dispatcharr_profile_connections', 'Provider connections in use on the M3U profile: live channels plus VOD sessions streaming through it', profiles.map((p) => sample(used(p), profileLabels(p)))),
+      gauge('dispatcharr_profile_max_connections', 'Connection limit of the M3U profile (0 = unlimited)', profiles.map((p) => sample(p.maxStreams, profileLabels(p)))),
       gauge(
         'dispatcharr_profile_connection_usage',
         'Connections in use divided by the limit, for profiles with a limit (1 = full; above 1 = over the limit)',
-        profiles.filter((p) => p.maxStreams > 0).map((p) => sample(used(p) / p.maxStreams, labels(p))),
+        profiles.filter((p) => p.maxStreams > 0).map((p) => sample(used(p) / p.maxStreams, profileLabels(p))),
       ),
     ];
   },

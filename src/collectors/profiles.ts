@@ -5,7 +5,8 @@ import type { Collector } from './collector.js';
 
 const SECONDS_PER_DAY = 86_400;
 
-function profileLabels(profile: M3uProfile): Record<string, string> {
+/** The labels every per-profile family carries, as the original plugin named them. */
+export function profileLabels(profile: M3uProfile): Record<string, string> {
   return { profile_id: profile.id, profile_name: profile.name, account_name: profile.accountName };
 }
 

@@ -55,7 +55,8 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
     test('only channels with live metadata that exist in the database count', () => {
       assert.equal(valueOf(m, 'dispatcharr_redis_up'), 1);
       assert.equal(valueOf(m, 'dispatcharr_active_streams'), 3);
-      assert.deepEqual(m.get('dispatcharr_stream_metadata')?.samples.map((s) => s.labels['channel_uuid']), [data.channels.news.uuid, data.channels.sports.uuid, data.channels.movies.uuid].sort((a, b) => (a === data.channels.news.uuid ? -1 : b === data.channels.news.uuid ? 1 : 0)));
+      // In channel-number order: News (1001, or 101 by override), Sports HD (1015.5), Movie Night (2000).
+      assert.deepEqual(m.get('dispatcharr_stream_metadata')?.samples.map((s) => s.labels['channel_uuid']), [data.channels.news.uuid, data.channels.sports.uuid, data.channels.movies.uuid]);
     });
 
     test('failover: the playing stream, its place in the list, and a stream no longer in the list', () => {

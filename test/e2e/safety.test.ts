@@ -11,7 +11,7 @@ import { PostgresSource } from '../../src/sources/postgres.js';
 import { seedDataset, type SeededDataset } from '../fixtures/dataset.js';
 import { startChannel } from '../fixtures/redis-writer.js';
 import { allocateRedisDb, openRedisWriter, redisEnv, type RedisWriter } from '../support/redis.js';
-import { createTestDatabase, databaseUrl, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, databaseUrl, postgresConfig, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
 import { waitFor } from '../support/ports.js';
@@ -53,7 +53,7 @@ describe('read-only role', () => {
   });
 
   test("a write through the exporter's own session is refused twice over", async () => {
-    const source = new PostgresSource({ host: '127.0.0.1', port: Number(new URL(db.url).port), database: db.name, user: role, password }, silentLogger);
+    const source = new PostgresSource({ ...postgresConfig(db.url), user: role, password }, silentLogger);
     try {
       await assert.rejects(source.query(`DELETE FROM m3u_m3uaccount`), /read-only transaction/);
       await assert.rejects(source.query(`CREATE TABLE intruder (id int)`), /read-only transaction/);

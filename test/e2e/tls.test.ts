@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { seedDataset } from '../fixtures/dataset.js';
@@ -11,7 +10,7 @@ import { makeCertificates, type TestCertificates } from '../support/certificates
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter } from '../support/exporter.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
-import { startPostgres, startRedis, type RunningServer } from '../support/servers.js';
+import { serviceUser, startPostgres, startRedis, type RunningServer } from '../support/servers.js';
 
 describe('TLS connections', () => {
   const dir = join(process.env['TEST_TMP'] ?? tmpdir(), `tls-${process.pid}`);
@@ -28,11 +27,8 @@ describe('TLS connections', () => {
     const serverKey = join(dir, 'pg-server.key');
     copyFileSync(certs.key, serverKey);
     chmodSync(serverKey, 0o600);
-    if (process.getuid?.() === 0) {
-      const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-      const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-      chownSync(serverKey, uid, gid);
-    }
+    const user = serviceUser();
+    if ('uid' in user) chownSync(serverKey, user.uid, user.gid);
     postgres = await startPostgres(join(dir, 'postgres'), undefined, ['ssl=on', `ssl_cert_file=${certs.cert}`, `ssl_key_file=${serverKey}`]);
     redis = await startRedis(join(dir, 'redis'), certs);
     db = await createTestDatabase('v0.29', 'tls', postgres.url);

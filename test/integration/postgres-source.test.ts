@@ -11,15 +11,7 @@ import {
 } from '../../src/sources/dispatcharr-db.js';
 import { PostgresSource } from '../../src/sources/postgres.js';
 import { DAY, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
-import { createTestDatabase, type SchemaVersion, type TestDatabase } from '../support/database.js';
-
-function sourceFor(url: string): PostgresSource {
-  const parsed = new URL(url);
-  return new PostgresSource(
-    { host: parsed.hostname, port: Number(parsed.port), database: parsed.pathname.slice(1), user: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) },
-    silentLogger,
-  );
-}
+import { createTestDatabase, postgresConfig, type SchemaVersion, type TestDatabase } from '../support/database.js';
 
 for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
   describe(`PostgreSQL readers against the Dispatcharr ${version} schema`, () => {
@@ -30,7 +22,7 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
     before(async () => {
       db = await createTestDatabase(version, 'source');
       data = await seedDataset(db);
-      source = sourceFor(db.url);
+      source = new PostgresSource(postgresConfig(db.url), silentLogger);
     });
     after(async () => {
       await source.close();

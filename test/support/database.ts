@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { PostgresConfig } from '../../src/config/settings.js';
 
 export type SchemaVersion = 'v0.15' | 'v0.29';
 
@@ -35,6 +36,18 @@ export function databaseUrl(database: string, user?: string, password?: string, 
   if (user) url.username = user;
   if (password) url.password = password;
   return url.toString();
+}
+
+/** The exporter's connection settings for a database URL. */
+export function postgresConfig(url: string): PostgresConfig {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port),
+    database: parsed.pathname.slice(1),
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+  };
 }
 
 let counter = 0;

@@ -1,6 +1,7 @@
 /** Runs the built exporter (dist/dispatcharr-exporter.cjs) as a child process, the way users run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort, waitFor } from './ports.js';
+import { postgresConfig } from './database.js';
 import { EMPTY_REDIS_DB, redisEnv } from './redis.js';
 
 export interface RunningExporter {
@@ -70,12 +71,12 @@ export async function startExporter(env: Record<string, string>, args: string[] 
 
 /** The environment that points the exporter at a test database, with Dispatcharr's variable names. */
 export function postgresEnv(url: string): Record<string, string> {
-  const parsed = new URL(url);
+  const config = postgresConfig(url);
   return {
-    POSTGRES_HOST: parsed.hostname,
-    POSTGRES_PORT: parsed.port,
-    POSTGRES_DB: parsed.pathname.slice(1),
-    POSTGRES_USER: decodeURIComponent(parsed.username),
-    POSTGRES_PASSWORD: decodeURIComponent(parsed.password) || 'unused',
+    POSTGRES_HOST: config.host,
+    POSTGRES_PORT: String(config.port),
+    POSTGRES_DB: config.database,
+    POSTGRES_USER: config.user,
+    POSTGRES_PASSWORD: config.password || 'unused',
   };
 }

@@ -15,7 +15,7 @@ export interface RunningServer {
 }
 
 /** PostgreSQL refuses to run as root; CI runs as root, so its processes run as the packaged `postgres` user. */
-function serviceUser(): { uid: number; gid: number } | Record<string, never> {
+export function serviceUser(): { uid: number; gid: number } | Record<string, never> {
   if (process.getuid?.() !== 0) return {};
   const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
