@@ -1,4 +1,5 @@
 /** Entry point: read the configuration, start the HTTP server, stop cleanly on SIGTERM/SIGINT. */
+import type { Server } from 'node:http';
 import { defaultCollectors } from './collectors/registry.js';
 import { ConfigError } from './config/errors.js';
 import { helpText } from './config/help.js';
@@ -13,7 +14,7 @@ import { EXPORTER_VERSION } from './version.js';
 import { fixedSettings, pluginSettings } from './scrape/settings-source.js';
 
 async function main(argv: readonly string[]): Promise<number> {
-  let command;
+  let command: ReturnType<typeof loadConfig>;
   try {
     command = loadConfig(argv, process.env);
   } catch (error) {
@@ -60,7 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
     logger,
   });
 
-  let server;
+  let server: Server;
   try {
     server = await listen(handler, config.settings.host, config.settings.port);
   } catch (error) {

@@ -65,7 +65,7 @@ export function parseUrl(raw: RawValue, schemes: readonly string[]): URL {
   } catch {
     throw invalid(raw, `expected a URL starting with ${schemes.join(' or ')}`, redactUrl(raw.value));
   }
-  if (!schemes.includes(url.protocol.replace(/:$/, '') + '://')) {
+  if (!schemes.includes(`${url.protocol.replace(/:$/, '')}://`)) {
     throw invalid(raw, `expected a URL starting with ${schemes.join(' or ')}`, redactUrl(raw.value));
   }
   return url;

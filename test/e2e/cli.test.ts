@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { seedDataset } from '../fixtures/dataset.js';
 import { createTestDatabase } from '../support/database.js';
 import { postgresEnv, runExporterOnce, startExporter } from '../support/exporter.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { parseExposition, sampleValue } from '../support/exposition.js';
 import { freePort } from '../support/ports.js';
 import packageJson from '../../package.json' with { type: 'json' };
 
@@ -65,8 +65,8 @@ test("Dispatcharr's version comes from its API when not configured, unknown when
   const deadPort = await freePort();
   const unreachable = await startExporter(postgresEnv(db.url), ['--base-url', `http://127.0.0.1:${deadPort}`]);
   try {
-    assert.equal(valueOf(parseExposition(await fromApi.metrics()), 'dispatcharr_info', { version: '0.15.1-20251222' }), 1);
-    assert.equal(valueOf(parseExposition(await unreachable.metrics()), 'dispatcharr_info', { version: 'unknown' }), 1);
+    assert.equal(sampleValue(parseExposition(await fromApi.metrics()), 'dispatcharr_info', { version: '0.15.1-20251222' }), 1);
+    assert.equal(sampleValue(parseExposition(await unreachable.metrics()), 'dispatcharr_info', { version: 'unknown' }), 1);
   } finally {
     await fromApi.stop();
     await unreachable.stop();

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { DAY, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
 import { createTestDatabase, type SchemaVersion, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { parseExposition, sampleValue } from '../support/exposition.js';
 import { assertGolden, stableExposition } from '../support/golden.js';
 import { promtoolCheckMetrics } from '../support/prometheus.js';
 import { documentedPromtoolFindings } from '../support/readme.js';
@@ -46,26 +46,26 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
 
     test('values worked out from the dataset', async () => {
       const m = parseExposition(await defaults.metrics());
-      assert.equal(valueOf(m, 'dispatcharr_up'), 1);
-      assert.equal(valueOf(m, 'dispatcharr_m3u_accounts', { status: 'total' }), 4, 'custom (locked) excluded, CUSTOM kept');
-      assert.equal(valueOf(m, 'dispatcharr_m3u_accounts', { status: 'active' }), 2);
-      assert.equal(valueOf(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'CUSTOM' }), 0);
-      assert.equal(valueOf(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'Provider A' }), 3);
-      assert.equal(valueOf(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'custom' }), undefined);
-      assert.equal(valueOf(m, 'dispatcharr_channels', { status: 'enabled' }), 2);
-      assert.equal(valueOf(m, 'dispatcharr_channel_groups'), 3);
+      assert.equal(sampleValue(m, 'dispatcharr_up'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_m3u_accounts', { status: 'total' }), 4, 'custom (locked) excluded, CUSTOM kept');
+      assert.equal(sampleValue(m, 'dispatcharr_m3u_accounts', { status: 'active' }), 2);
+      assert.equal(sampleValue(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'CUSTOM' }), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'Provider A' }), 3);
+      assert.equal(sampleValue(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'custom' }), undefined);
+      assert.equal(sampleValue(m, 'dispatcharr_channels', { status: 'enabled' }), 2);
+      assert.equal(sampleValue(m, 'dispatcharr_channel_groups'), 3);
       assert.equal(m.has('dispatcharr_epg_sources'), false, 'EPG is off by default');
       assert.equal(m.has('dispatcharr_m3u_account_info'), false, 'legacy is off by default');
       const days = version === 'v0.29' ? 30 : 10;
-      assert.equal(valueOf(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.aDefault }), days);
-      assert.equal(valueOf(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.aBackup }), -3);
-      assert.equal(valueOf(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.oldDefault }), undefined);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.aDefault }), days);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.aBackup }), -3);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.oldDefault }), undefined);
       const expiry = version === 'v0.29' ? data.now + 30 * DAY + DAY / 4 : data.now + 10 * DAY + DAY / 2;
-      assert.equal(valueOf(m, 'dispatcharr_profile_expiry_timestamp_seconds', { profile_id: data.profiles.aDefault }), expiry);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_expiry_timestamp_seconds', { profile_id: data.profiles.aDefault }), expiry);
       for (const collector of ['core', 'm3u', 'channels', 'profiles']) {
-        assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
+        assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
       }
-      assert.ok((valueOf(m, 'process_resident_memory_bytes') ?? 0) > 1e6);
+      assert.ok((sampleValue(m, 'process_resident_memory_bytes') ?? 0) > 1e6);
     });
 
     test('no secret of the dataset appears with every gate on', async () => {

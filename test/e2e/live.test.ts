@@ -10,7 +10,7 @@ import { seedDataset, type SeededDataset } from '../fixtures/dataset.js';
 import { HOSTILE_USER_AGENT, writeLiveScenario, type LiveScenario } from '../fixtures/live-scenario.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
-import { parseExposition, valueOf, type ParsedFamily } from '../support/exposition.js';
+import { parseExposition, sampleValue, type ParsedFamily } from '../support/exposition.js';
 import { waitFor } from '../support/ports.js';
 import { promtoolCheckMetrics, startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { documentedPromtoolFindings } from '../support/readme.js';
@@ -53,48 +53,48 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
     const movies = () => ({ channel_uuid: data.channels.movies.uuid, channel_number: '2000.0' });
 
     test('only channels with live metadata that exist in the database count', () => {
-      assert.equal(valueOf(m, 'dispatcharr_redis_up'), 1);
-      assert.equal(valueOf(m, 'dispatcharr_active_streams'), 3);
+      assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_active_streams'), 3);
       // In channel-number order: News (1001, or 101 by override), Sports HD (1015.5), Movie Night (2000).
       assert.deepEqual(m.get('dispatcharr_stream_metadata')?.samples.map((s) => s.labels['channel_uuid']), [data.channels.news.uuid, data.channels.sports.uuid, data.channels.movies.uuid]);
     });
 
     test('failover: the playing stream, its place in the list, and a stream no longer in the list', () => {
-      assert.equal(valueOf(m, 'dispatcharr_stream_id', news()), Number(data.streams.b1));
-      assert.equal(valueOf(m, 'dispatcharr_stream_index', news()), 1);
-      assert.equal(valueOf(m, 'dispatcharr_stream_index', sports()), 0);
-      assert.equal(valueOf(m, 'dispatcharr_stream_id', movies()), Number(data.streams.b2));
-      assert.equal(valueOf(m, 'dispatcharr_stream_index', movies()), -1);
-      assert.equal(valueOf(m, 'dispatcharr_stream_available_streams', news()), 2);
-      assert.equal(valueOf(m, 'dispatcharr_stream_available_streams', movies()), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_id', news()), Number(data.streams.b1));
+      assert.equal(sampleValue(m, 'dispatcharr_stream_index', news()), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_index', sports()), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_id', movies()), Number(data.streams.b2));
+      assert.equal(sampleValue(m, 'dispatcharr_stream_index', movies()), -1);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_available_streams', news()), 2);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_available_streams', movies()), 1);
     });
 
     test('clients, viewers and ghosts', () => {
-      assert.equal(valueOf(m, 'dispatcharr_stream_active_clients', news()), 3, 'the ghost client is not counted');
-      assert.equal(valueOf(m, 'dispatcharr_stream_viewers', news()), 2, 'two clients share one IP address');
-      assert.equal(valueOf(m, 'dispatcharr_stream_active_clients', movies()), 0);
-      assert.equal(valueOf(m, 'dispatcharr_stream_viewers', movies()), 0);
-      assert.equal(valueOf(m, 'dispatcharr_active_clients'), 4);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_active_clients', news()), 3, 'the ghost client is not counted');
+      assert.equal(sampleValue(m, 'dispatcharr_stream_viewers', news()), 2, 'two clients share one IP address');
+      assert.equal(sampleValue(m, 'dispatcharr_stream_active_clients', movies()), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_viewers', movies()), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_active_clients'), 4);
     });
 
     test('units: uptime, kbps of ingest, MiB, ffmpeg figures', () => {
-      const uptime = valueOf(m, 'dispatcharr_stream_uptime_seconds', news());
+      const uptime = sampleValue(m, 'dispatcharr_stream_uptime_seconds', news());
       assert.ok(close(uptime, 3600, 30), `uptime ${uptime}`);
-      assert.ok(close(valueOf(m, 'dispatcharr_stream_avg_bitrate_kbps', news()), (scenario.newsTotalBytes * 8) / (uptime ?? 1) / 1000, 1e-6));
-      assert.equal(valueOf(m, 'dispatcharr_stream_total_transfer_mb', news()), scenario.newsTotalBytes / 1_048_576);
-      assert.equal(valueOf(m, 'dispatcharr_stream_fps', news()), 50);
-      assert.equal(valueOf(m, 'dispatcharr_stream_video_bitrate_kbps', news()), 7800.5);
-      assert.equal(valueOf(m, 'dispatcharr_stream_transcode_bitrate_kbps', news()), 6000);
-      assert.equal(valueOf(m, 'dispatcharr_stream_buffering_speed', news()), 1.02);
-      assert.equal(valueOf(m, 'dispatcharr_stream_channel_number', news()), Number(newsNumber));
+      assert.ok(close(sampleValue(m, 'dispatcharr_stream_avg_bitrate_kbps', news()), (scenario.newsTotalBytes * 8) / (uptime ?? 1) / 1000, 1e-6));
+      assert.equal(sampleValue(m, 'dispatcharr_stream_total_transfer_mb', news()), scenario.newsTotalBytes / 1_048_576);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_fps', news()), 50);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_video_bitrate_kbps', news()), 7800.5);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_transcode_bitrate_kbps', news()), 6000);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_buffering_speed', news()), 1.02);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_channel_number', news()), Number(newsNumber));
       assert.match(text, new RegExp(`^dispatcharr_stream_channel_number\\{[^}]*\\} ${newsNumber.replace('.', '\\.')}$`, 'm'));
     });
 
     test('missing fields give absent samples and unknown labels, never zeros', () => {
-      assert.equal(valueOf(m, 'dispatcharr_stream_fps', sports()), undefined, 'the Proxy profile reports no fps');
-      assert.equal(valueOf(m, 'dispatcharr_stream_uptime_seconds', movies()), undefined);
-      assert.equal(valueOf(m, 'dispatcharr_stream_avg_bitrate_kbps', movies()), undefined);
-      assert.equal(valueOf(m, 'dispatcharr_stream_total_transfer_mb', movies()), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_fps', sports()), undefined, 'the Proxy profile reports no fps');
+      assert.equal(sampleValue(m, 'dispatcharr_stream_uptime_seconds', movies()), undefined);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_avg_bitrate_kbps', movies()), undefined);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_total_transfer_mb', movies()), 1);
       const meta = m.get('dispatcharr_stream_metadata')?.samples.find((s) => s.labels['channel_uuid'] === data.channels.movies.uuid);
       assert.equal(meta?.labels['state'], 'unknown');
       assert.equal(meta?.labels['video_codec'], 'unknown');
@@ -126,27 +126,27 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
 
     test('profile connections: live channels plus streaming VOD sessions, right for unlimited profiles too', () => {
       const p = (id: string) => ({ profile_id: id });
-      assert.equal(valueOf(m, 'dispatcharr_profile_connections', p(data.profiles.bDefault)), 1, 'unlimited profile');
-      assert.equal(valueOf(m, 'dispatcharr_profile_connections', p(data.profiles.aDefault)), 2);
-      assert.equal(valueOf(m, 'dispatcharr_profile_connections', p(data.profiles.aBackup)), 1, 'the streaming VOD session');
-      assert.equal(valueOf(m, 'dispatcharr_profile_connection_usage', p(data.profiles.aDefault)), 1);
-      assert.equal(valueOf(m, 'dispatcharr_profile_connection_usage', p(data.profiles.bDefault)), undefined, 'no ratio without a limit');
-      assert.equal(valueOf(m, 'dispatcharr_stream_profile_connections', sports()), 2);
-      assert.equal(valueOf(m, 'dispatcharr_stream_profile_max_connections', sports()), 2);
-      assert.equal(valueOf(m, 'dispatcharr_stream_profile_max_connections', news()), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.bDefault)), 1, 'unlimited profile');
+      assert.equal(sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.aDefault)), 2);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.aBackup)), 1, 'the streaming VOD session');
+      assert.equal(sampleValue(m, 'dispatcharr_profile_connection_usage', p(data.profiles.aDefault)), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_connection_usage', p(data.profiles.bDefault)), undefined, 'no ratio without a limit');
+      assert.equal(sampleValue(m, 'dispatcharr_stream_profile_connections', sports()), 2);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_profile_max_connections', sports()), 2);
+      assert.equal(sampleValue(m, 'dispatcharr_stream_profile_max_connections', news()), 0);
     });
 
     test('per-client figures in kbps (KiB/s × 8.192) and the hostile user agent intact', () => {
       const c = (id: string, channel: { channel_uuid: string; channel_number: string }) => ({ client_id: id, ...channel });
       const a = c(scenario.clients.newsA, news());
-      assert.equal(valueOf(m, 'dispatcharr_client_bytes_sent', a), 1_800_000_000);
-      assert.ok(close(valueOf(m, 'dispatcharr_client_avg_transfer_rate_kbps', a), 976.6 * 8.192, 1e-9));
-      assert.ok(close(valueOf(m, 'dispatcharr_client_current_transfer_rate_kbps', a), 1234.5 * 8.192, 1e-9));
-      assert.ok(close(valueOf(m, 'dispatcharr_client_connection_duration_seconds', a), 1800, 30));
+      assert.equal(sampleValue(m, 'dispatcharr_client_bytes_sent', a), 1_800_000_000);
+      assert.ok(close(sampleValue(m, 'dispatcharr_client_avg_transfer_rate_kbps', a), 976.6 * 8.192, 1e-9));
+      assert.ok(close(sampleValue(m, 'dispatcharr_client_current_transfer_rate_kbps', a), 1234.5 * 8.192, 1e-9));
+      assert.ok(close(sampleValue(m, 'dispatcharr_client_connection_duration_seconds', a), 1800, 30));
       const info = m.get('dispatcharr_client_info')?.samples ?? [];
       assert.equal(info.length, 4);
       assert.ok(info.some((s) => s.labels['user_agent'] === HOSTILE_USER_AGENT));
-      assert.equal(valueOf(m, 'dispatcharr_client_bytes_sent', c(scenario.clients.newsC, news())), undefined, 'no byte counters yet');
+      assert.equal(sampleValue(m, 'dispatcharr_client_bytes_sent', c(scenario.clients.newsC, news())), undefined, 'no byte counters yet');
       const sportsClient = info.find((s) => s.labels['client_id'] === scenario.clients.sports);
       if (v29) {
         assert.equal(sportsClient?.labels['username'], 'alice');
@@ -158,8 +158,8 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
     });
 
     test('VOD sessions from the records the VOD proxy writes', () => {
-      assert.equal(valueOf(m, 'dispatcharr_vod_sessions'), 2);
-      assert.equal(valueOf(m, 'dispatcharr_vod_active_streams'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_vod_sessions'), 2);
+      assert.equal(sampleValue(m, 'dispatcharr_vod_active_streams'), 1);
     });
 
     test('legacy stream_info has every value as a label and no repeated label', () => {

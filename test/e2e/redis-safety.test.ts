@@ -9,7 +9,7 @@ import { writeLiveScenario } from '../fixtures/live-scenario.js';
 import { connectClient, startChannel } from '../fixtures/redis-writer.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter } from '../support/exporter.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { parseExposition, sampleValue } from '../support/exposition.js';
 import { freePort } from '../support/ports.js';
 import { allocateRedisDb, openRedisWriter, redisEnv, redisUrl, type RedisWriter } from '../support/redis.js';
 
@@ -46,7 +46,7 @@ describe('Redis', () => {
         const before = await stats();
         const m = parseExposition(await exporter.metrics());
         const commands = (await stats()) - before - 1;
-        return { trips: valueOf(m, 'dispatcharr_exporter_redis_round_trips') ?? NaN, commands };
+        return { trips: sampleValue(m, 'dispatcharr_exporter_redis_round_trips') ?? NaN, commands };
       } finally {
         await exporter.stop();
       }
@@ -77,11 +77,11 @@ describe('Redis', () => {
       );
       try {
         const m = parseExposition(await exporter.metrics());
-        assert.equal(valueOf(m, 'dispatcharr_redis_up'), 1);
-        assert.equal(valueOf(m, 'dispatcharr_active_streams'), 3);
-        assert.equal(valueOf(m, 'dispatcharr_active_clients'), 4);
+        assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 1);
+        assert.equal(sampleValue(m, 'dispatcharr_active_streams'), 3);
+        assert.equal(sampleValue(m, 'dispatcharr_active_clients'), 4);
         for (const collector of ['streams', 'clients', 'vod', 'profile_connections']) {
-          assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
+          assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
         }
         const log = String((await admin.run(['ACL', 'LOG']))[0]);
         assert.ok(!log.includes(user), `the exporter was refused something: ${log}`);
@@ -98,8 +98,8 @@ describe('Redis', () => {
     const exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(3), REDIS_PASSWORD: 'wrong' });
     try {
       const m = parseExposition(await exporter.metrics());
-      assert.equal(valueOf(m, 'dispatcharr_redis_up'), 0);
-      assert.equal(valueOf(m, 'dispatcharr_up'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_up'), 1);
       const health = (await (await exporter.get('/health')).json()) as { backends: { redis: { status: string; last_error: string } } };
       assert.equal(health.backends.redis.status, 'down');
       assert.match(health.backends.redis.last_error, /AUTH|password|WRONGPASS/i);
@@ -116,18 +116,18 @@ describe('Redis', () => {
       const response = await exporter.get('/metrics');
       assert.equal(response.status, 200);
       const m = parseExposition(await response.text());
-      assert.equal(valueOf(m, 'dispatcharr_redis_up'), 0);
-      assert.equal(valueOf(m, 'dispatcharr_up'), 1);
-      assert.equal(valueOf(m, 'dispatcharr_m3u_accounts', { status: 'total' }), 4);
-      assert.equal(valueOf(m, 'dispatcharr_epg_sources', { status: 'total' }), 3);
-      assert.equal(valueOf(m, 'dispatcharr_channels', { status: 'total' }), 4);
+      assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_up'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_m3u_accounts', { status: 'total' }), 4);
+      assert.equal(sampleValue(m, 'dispatcharr_epg_sources', { status: 'total' }), 3);
+      assert.equal(sampleValue(m, 'dispatcharr_channels', { status: 'total' }), 4);
       assert.equal(m.has('dispatcharr_profile_days_to_expiry'), true);
       assert.equal(m.has('dispatcharr_active_streams'), false, 'no invented zero');
       for (const collector of ['streams', 'clients', 'vod', 'profile_connections']) {
-        assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector }), 0, collector);
+        assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector }), 0, collector);
       }
       for (const collector of ['m3u', 'epg', 'channels', 'profiles']) {
-        assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
+        assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
       }
     } finally {
       await exporter.stop();

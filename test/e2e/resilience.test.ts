@@ -7,7 +7,7 @@ import pg from 'pg';
 import { seedDataset } from '../fixtures/dataset.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { parseExposition, sampleValue } from '../support/exposition.js';
 import { waitFor } from '../support/ports.js';
 import { startPostgres, type RunningServer } from '../support/servers.js';
 
@@ -32,17 +32,17 @@ describe('PostgreSQL outage', () => {
 
   test('answers 200 with dispatcharr_up 0 while PostgreSQL is stopped, and recovers by itself', async () => {
     let m = parseExposition(await exporter.metrics());
-    assert.equal(valueOf(m, 'dispatcharr_up'), 1);
+    assert.equal(sampleValue(m, 'dispatcharr_up'), 1);
 
     await server.stop();
     const response = await exporter.get('/metrics');
     assert.equal(response.status, 200);
     m = parseExposition(await response.text());
-    assert.equal(valueOf(m, 'dispatcharr_up'), 0);
+    assert.equal(sampleValue(m, 'dispatcharr_up'), 0);
     assert.equal(m.has('dispatcharr_m3u_accounts'), false, 'no stale or invented values');
-    assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector: 'm3u' }), 0);
-    assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector: 'epg' }), 0);
-    assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector: 'core' }), 1);
+    assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'm3u' }), 0);
+    assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'epg' }), 0);
+    assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'core' }), 1);
     assert.ok(m.has('dispatcharr_exporter_info'));
     const health = (await (await exporter.get('/health')).json()) as { backends: { postgres: { status: string; last_error: string } } };
     assert.equal(health.backends.postgres.status, 'down');
@@ -51,8 +51,8 @@ describe('PostgreSQL outage', () => {
     server = await startPostgres(dir, server.port);
     await waitFor('the exporter to see the database again', async () => {
       const again = parseExposition(await exporter.metrics());
-      if (valueOf(again, 'dispatcharr_up') !== 1) throw new Error('still down');
-      assert.equal(valueOf(again, 'dispatcharr_m3u_accounts', { status: 'total' }), 4);
+      if (sampleValue(again, 'dispatcharr_up') !== 1) throw new Error('still down');
+      assert.equal(sampleValue(again, 'dispatcharr_m3u_accounts', { status: 'total' }), 4);
     });
     assert.equal(exporter.child.exitCode, null, 'the exporter kept running');
   });
@@ -102,7 +102,7 @@ describe('statements per scrape', () => {
     try {
       const before = await statementsRun(admin, db.name);
       const m = parseExposition(await exporter.metrics());
-      assert.equal(valueOf(m, 'dispatcharr_channels', { status: 'total' }), channels + 4);
+      assert.equal(sampleValue(m, 'dispatcharr_channels', { status: 'total' }), channels + 4);
       const perScrape = (await statementsRun(admin, db.name)) - before;
       // Hold a lock the accounts statement waits on (for less than its lock_timeout) while eight
       // scrapes arrive: they must all be answered by the one collection in flight.
@@ -129,7 +129,7 @@ describe('statements per scrape', () => {
     assert.equal(small.perScrape, 5);
     assert.equal(large.perScrape, small.perScrape);
     assert.equal(large.concurrent, large.perScrape, 'eight simultaneous scrapes cost one collection');
-    for (const text of large.responses) assert.equal(valueOf(parseExposition(text), 'dispatcharr_m3u_accounts', { status: 'total' }), 4 + 1000);
+    for (const text of large.responses) assert.equal(sampleValue(parseExposition(text), 'dispatcharr_m3u_accounts', { status: 'total' }), 4 + 1000);
   });
 });
 
@@ -159,9 +159,9 @@ describe('scrape deadline', () => {
       assert.equal(response.status, 200);
       // 0.8 s minus the 0.5 s margin leaves the 0.5 s floor: well before the 1 s lock_timeout.
       assert.ok(seconds < 0.9, `answered after ${seconds.toFixed(2)} s`);
-      assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector: 'm3u' }), 0);
-      assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector: 'channels' }), 1);
-      assert.equal(valueOf(m, 'dispatcharr_up'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'm3u' }), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'channels' }), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_up'), 1);
     } finally {
       await locker.query('ROLLBACK');
       await locker.end();

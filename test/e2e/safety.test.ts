@@ -13,7 +13,7 @@ import { startChannel } from '../fixtures/redis-writer.js';
 import { allocateRedisDb, openRedisWriter, redisEnv, type RedisWriter } from '../support/redis.js';
 import { createTestDatabase, databaseUrl, postgresConfig, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { parseExposition, sampleValue } from '../support/exposition.js';
 import { waitFor } from '../support/ports.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 
@@ -43,9 +43,9 @@ describe('read-only role', () => {
     const exporter = await startExporter({ ...postgresEnv(db.url), POSTGRES_USER: role, POSTGRES_PASSWORD: password }, ['--include-epg-stats', '--include-legacy-metrics']);
     try {
       const m = parseExposition(await exporter.metrics());
-      assert.equal(valueOf(m, 'dispatcharr_up'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_up'), 1);
       for (const collector of ['core', 'm3u', 'epg', 'channels', 'profiles']) {
-        assert.equal(valueOf(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
+        assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
       }
     } finally {
       await exporter.stop();

@@ -9,7 +9,7 @@ import { seedDataset } from '../fixtures/dataset.js';
 import { makeCertificates, type TestCertificates } from '../support/certificates.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter } from '../support/exporter.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { parseExposition, sampleValue } from '../support/exposition.js';
 import { serviceUser, startPostgres, startRedis, type RunningServer } from '../support/servers.js';
 
 describe('TLS connections', () => {
@@ -50,8 +50,8 @@ describe('TLS connections', () => {
     const exporter = await startExporter(env(certs.ca));
     try {
       const m = parseExposition(await exporter.metrics());
-      assert.equal(valueOf(m, 'dispatcharr_up'), 1);
-      assert.equal(valueOf(m, 'dispatcharr_redis_up'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_up'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 1);
       const admin = new pg.Client({ connectionString: postgres.url });
       await admin.connect();
       const ssl = await admin.query(
@@ -70,8 +70,8 @@ describe('TLS connections', () => {
     const exporter = await startExporter(env(otherCa.ca));
     try {
       const m = parseExposition(await exporter.metrics());
-      assert.equal(valueOf(m, 'dispatcharr_up'), 0);
-      assert.equal(valueOf(m, 'dispatcharr_redis_up'), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_up'), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 0);
       const health = (await (await exporter.get('/health')).json()) as { backends: Record<string, { last_error: string }> };
       assert.match(health.backends['postgres']?.last_error ?? '', /certificate/i);
       assert.match(health.backends['redis']?.last_error ?? '', /certificate/i);

@@ -90,7 +90,7 @@ export function parseExposition(text: string): Map<string, ParsedFamily> {
 }
 
 /** The value of the one sample of `family` whose labels include `match`. */
-export function valueOf(families: Map<string, ParsedFamily>, family: string, match: Record<string, string> = {}): number | undefined {
+export function sampleValue(families: Map<string, ParsedFamily>, family: string, match: Record<string, string> = {}): number | undefined {
   const samples = families.get(family)?.samples.filter((s) => Object.entries(match).every(([k, v]) => s.labels[k] === v)) ?? [];
   if (samples.length > 1) throw new Error(`${samples.length} samples of ${family} match ${JSON.stringify(match)}`);
   return samples[0] === undefined ? undefined : Number(samples[0].value);

@@ -7,7 +7,7 @@ import { vodCollector } from '../../src/collectors/vod.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { renderExposition } from '../../src/exposition/render.js';
 import type { LiveChannelRow, LiveState } from '../../src/snapshot.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { parseExposition, sampleValue } from '../support/exposition.js';
 import { NOW, ok, profile, snapshot } from '../fixtures/snapshots.js';
 
 const U1 = '11111111-1111-4111-8111-111111111111';
@@ -54,25 +54,25 @@ const parse = (families: ReturnType<typeof streamsCollector.collect>) => parseEx
 test('streams: values from the metadata, in the stated units', () => {
   const m = parse(streamsCollector.collect(snap, settings));
   const one = { channel_uuid: U1, channel_number: '1001.0' };
-  assert.equal(valueOf(m, 'dispatcharr_active_streams'), 2);
-  assert.equal(valueOf(m, 'dispatcharr_stream_uptime_seconds', one), 100);
-  assert.equal(valueOf(m, 'dispatcharr_stream_avg_bitrate_kbps', one), 100, '1,250,000 bytes × 8 / 100 s / 1000');
-  assert.equal(valueOf(m, 'dispatcharr_stream_total_transfer_mb', one), 1_250_000 / 1_048_576);
-  assert.equal(valueOf(m, 'dispatcharr_stream_buffering_speed', one), 0.98);
-  assert.equal(valueOf(m, 'dispatcharr_stream_viewers', one), 1);
-  assert.equal(valueOf(m, 'dispatcharr_stream_active_clients', one), 2);
-  assert.equal(valueOf(m, 'dispatcharr_stream_profile_connections', one), 2, 'one live channel plus the streaming VOD session');
+  assert.equal(sampleValue(m, 'dispatcharr_active_streams'), 2);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_uptime_seconds', one), 100);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_avg_bitrate_kbps', one), 100, '1,250,000 bytes × 8 / 100 s / 1000');
+  assert.equal(sampleValue(m, 'dispatcharr_stream_total_transfer_mb', one), 1_250_000 / 1_048_576);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_buffering_speed', one), 0.98);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_viewers', one), 1);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_active_clients', one), 2);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_profile_connections', one), 2, 'one live channel plus the streaming VOD session');
 });
 
 test('streams: a future init_time, a zero fps, unparsable bytes and a missing profile give no samples', () => {
   const m = parse(streamsCollector.collect(snap, settings));
   const two = { channel_uuid: U2, channel_number: '' };
-  assert.equal(valueOf(m, 'dispatcharr_stream_uptime_seconds', two), undefined);
-  assert.equal(valueOf(m, 'dispatcharr_stream_fps', two), undefined);
-  assert.equal(valueOf(m, 'dispatcharr_stream_total_transfer_mb', two), undefined);
-  assert.equal(valueOf(m, 'dispatcharr_stream_profile_connections', two), undefined);
-  assert.equal(valueOf(m, 'dispatcharr_stream_channel_number', two), undefined, 'no number, no sample');
-  assert.equal(valueOf(m, 'dispatcharr_stream_index', two), -1, 'stream 9 is not in the list');
+  assert.equal(sampleValue(m, 'dispatcharr_stream_uptime_seconds', two), undefined);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_fps', two), undefined);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_total_transfer_mb', two), undefined);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_profile_connections', two), undefined);
+  assert.equal(sampleValue(m, 'dispatcharr_stream_channel_number', two), undefined, 'no number, no sample');
+  assert.equal(sampleValue(m, 'dispatcharr_stream_index', two), -1, 'stream 9 is not in the list');
   const meta = m.get('dispatcharr_stream_metadata')?.samples.find((s) => s.labels['channel_uuid'] === U2);
   assert.equal(meta?.labels['state'], 'unknown');
   assert.equal(meta?.labels['stream_name'], 'unknown');
@@ -90,25 +90,25 @@ test('streams: stream_metadata is the last family, legacy info only when asked',
 test('clients: KiB/s become kbps, users are named, missing fields stay absent', () => {
   const m = parse(clientsCollector.collect(snap, settings));
   const c1 = { client_id: 'c1', channel_uuid: U1, channel_number: '1001.0' };
-  assert.equal(valueOf(m, 'dispatcharr_active_clients'), 2);
-  assert.equal(valueOf(m, 'dispatcharr_client_avg_transfer_rate_kbps', c1), 819.2);
-  assert.equal(valueOf(m, 'dispatcharr_client_current_transfer_rate_kbps', c1), 0);
-  assert.equal(valueOf(m, 'dispatcharr_client_connection_duration_seconds', c1), 40);
-  assert.equal(valueOf(m, 'dispatcharr_client_connection_duration_seconds', { client_id: 'c2' }), undefined);
+  assert.equal(sampleValue(m, 'dispatcharr_active_clients'), 2);
+  assert.equal(sampleValue(m, 'dispatcharr_client_avg_transfer_rate_kbps', c1), 819.2);
+  assert.equal(sampleValue(m, 'dispatcharr_client_current_transfer_rate_kbps', c1), 0);
+  assert.equal(sampleValue(m, 'dispatcharr_client_connection_duration_seconds', c1), 40);
+  assert.equal(sampleValue(m, 'dispatcharr_client_connection_duration_seconds', { client_id: 'c2' }), undefined);
   const info = m.get('dispatcharr_client_info')?.samples ?? [];
   assert.deepEqual(info[0]?.labels, { ...c1, ip_address: '192.0.2.1', user_agent: 'unknown', worker_id: 'unknown', user_id: '7', username: 'bob' });
 });
 
 test('vod: sessions and the open responses they stream', () => {
   const m = parse(vodCollector.collect(snap, settings));
-  assert.equal(valueOf(m, 'dispatcharr_vod_sessions'), 3);
-  assert.equal(valueOf(m, 'dispatcharr_vod_active_streams'), 2);
+  assert.equal(sampleValue(m, 'dispatcharr_vod_sessions'), 3);
+  assert.equal(sampleValue(m, 'dispatcharr_vod_active_streams'), 2);
 });
 
 test('profile connections: counted from live channels and streaming VOD sessions; usage only with a limit', () => {
   const m = parse(profileConnectionsCollector.collect(snap, settings));
-  assert.equal(valueOf(m, 'dispatcharr_profile_connections', { profile_id: '10' }), 2);
-  assert.equal(valueOf(m, 'dispatcharr_profile_connections', { profile_id: '11' }), 0);
-  assert.equal(valueOf(m, 'dispatcharr_profile_connection_usage', { profile_id: '10' }), 0.5);
-  assert.equal(valueOf(m, 'dispatcharr_profile_connection_usage', { profile_id: '11' }), undefined);
+  assert.equal(sampleValue(m, 'dispatcharr_profile_connections', { profile_id: '10' }), 2);
+  assert.equal(sampleValue(m, 'dispatcharr_profile_connections', { profile_id: '11' }), 0);
+  assert.equal(sampleValue(m, 'dispatcharr_profile_connection_usage', { profile_id: '10' }), 0.5);
+  assert.equal(sampleValue(m, 'dispatcharr_profile_connection_usage', { profile_id: '11' }), undefined);
 });

@@ -5,7 +5,7 @@ import { selfFamilies } from '../../src/collectors/self.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { renderExposition } from '../../src/exposition/render.js';
 import { silentLogger } from '../../src/log.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { parseExposition, sampleValue } from '../support/exposition.js';
 import { failed, ok, snapshot } from '../fixtures/snapshots.js';
 
 const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
@@ -28,17 +28,17 @@ test('a failed part fails only the collectors that need it, and the self metrics
   const { families, outcomes } = runCollectors(collectors, snap, DEFAULT_SETTINGS, silentLogger);
   const parsed = parseExposition(renderExposition([...families, ...selfFamilies(snap, outcomes)]));
   assert.equal(parsed.has('dispatcharr_m3u_accounts'), false);
-  assert.equal(valueOf(parsed, 'dispatcharr_channels', { status: 'total' }), 1);
-  assert.equal(valueOf(parsed, 'dispatcharr_exporter_collector_success', { collector: 'm3u' }), 0);
-  assert.equal(valueOf(parsed, 'dispatcharr_exporter_collector_success', { collector: 'channels' }), 1);
-  assert.equal(valueOf(parsed, 'dispatcharr_exporter_collector_success', { collector: 'epg' }), undefined);
-  assert.ok((valueOf(parsed, 'dispatcharr_exporter_collector_duration_seconds', { collector: 'm3u' }) ?? 0) >= 0.5);
-  assert.ok((valueOf(parsed, 'dispatcharr_exporter_collector_duration_seconds', { collector: 'channels' }) ?? 0) >= 0.25);
-  assert.equal(valueOf(parsed, 'dispatcharr_up'), 1);
+  assert.equal(sampleValue(parsed, 'dispatcharr_channels', { status: 'total' }), 1);
+  assert.equal(sampleValue(parsed, 'dispatcharr_exporter_collector_success', { collector: 'm3u' }), 0);
+  assert.equal(sampleValue(parsed, 'dispatcharr_exporter_collector_success', { collector: 'channels' }), 1);
+  assert.equal(sampleValue(parsed, 'dispatcharr_exporter_collector_success', { collector: 'epg' }), undefined);
+  assert.ok((sampleValue(parsed, 'dispatcharr_exporter_collector_duration_seconds', { collector: 'm3u' }) ?? 0) >= 0.5);
+  assert.ok((sampleValue(parsed, 'dispatcharr_exporter_collector_duration_seconds', { collector: 'channels' }) ?? 0) >= 0.25);
+  assert.equal(sampleValue(parsed, 'dispatcharr_up'), 1);
 });
 
 test('dispatcharr_up is 0 when the database part failed', () => {
   const snap = { ...snapshot({}), parts: { database: failed('ECONNREFUSED') } };
   const parsed = parseExposition(renderExposition(selfFamilies(snap, [])));
-  assert.equal(valueOf(parsed, 'dispatcharr_up'), 0);
+  assert.equal(sampleValue(parsed, 'dispatcharr_up'), 0);
 });
