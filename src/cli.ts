@@ -42,15 +42,18 @@ async function main(argv: readonly string[]): Promise<number> {
   const db = new PostgresSource(config.postgres, logger);
   const redis = new RedisSource(config.redis, logger);
   const version = new DispatcharrVersion(
-    { ...config.dispatcharr.version !== undefined && { configured: config.dispatcharr.version },
-      ...config.dispatcharr.timestamp !== undefined && { timestamp: config.dispatcharr.timestamp },
-      baseUrl: config.settings.base_url },
+    {
+      ...(config.dispatcharr.version !== undefined && { configured: config.dispatcharr.version }),
+      ...(config.dispatcharr.timestamp !== undefined && { timestamp: config.dispatcharr.timestamp }),
+      baseUrl: config.settings.base_url,
+    },
     logger,
   );
   const scraper = new Scraper({
     collectors: defaultCollectors({ version: EXPORTER_VERSION, accessLog: config.accessLog }),
     sources: { db, redis, dispatcharrVersion: () => version.get() },
-    settings: config.pluginKey === undefined ? fixedSettings(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
+    settings:
+      config.pluginKey === undefined ? fixedSettings(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
     logger,
   });
   const handler = createHandler({

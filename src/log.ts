@@ -25,9 +25,11 @@ export function formatLogLine(level: LogLevel, msg: string, fields: LogFields, n
 }
 
 export function createLogger(minimum: LogLevel, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Logger {
-  const at = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
-    if (RANK[level] >= RANK[minimum]) write(formatLogLine(level, msg, fields, new Date()));
-  };
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields: LogFields = {}) => {
+      if (RANK[level] >= RANK[minimum]) write(formatLogLine(level, msg, fields, new Date()));
+    };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

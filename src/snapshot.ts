@@ -61,14 +61,31 @@ export interface M3uProfile {
 
 /** Fields of a live channel's metadata hash that the exporter reads (never `url` or `user_agent`). */
 export const METADATA_FIELDS = [
-  'state', 'init_time', 'stream_id', 'm3u_profile', 'stream_profile', 'total_bytes', 'source_fps', 'video_bitrate',
-  'ffmpeg_output_bitrate', 'ffmpeg_speed', 'video_codec', 'resolution',
+  'state',
+  'init_time',
+  'stream_id',
+  'm3u_profile',
+  'stream_profile',
+  'total_bytes',
+  'source_fps',
+  'video_bitrate',
+  'ffmpeg_output_bitrate',
+  'ffmpeg_speed',
+  'video_codec',
+  'resolution',
 ] as const;
 export type MetadataField = (typeof METADATA_FIELDS)[number];
 
 /** Fields of a live client's hash that the exporter reads. */
 export const CLIENT_FIELDS = [
-  'ip_address', 'user_agent', 'worker_id', 'connected_at', 'bytes_sent', 'avg_rate_KBps', 'current_rate_KBps', 'user_id',
+  'ip_address',
+  'user_agent',
+  'worker_id',
+  'connected_at',
+  'bytes_sent',
+  'avg_rate_KBps',
+  'current_rate_KBps',
+  'user_id',
 ] as const;
 export type ClientField = (typeof CLIENT_FIELDS)[number];
 

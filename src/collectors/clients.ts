@@ -45,12 +45,34 @@ export const clientsCollector: Collector = {
       });
     });
     return [
-      gauge('dispatcharr_active_clients', 'Clients connected to live channels (client records that have expired are not counted)', [sample(rows.length)]),
-      gauge('dispatcharr_client_info', 'Connected client details (value always 1); user_id and username appear when Dispatcharr knows the user', info),
-      gauge('dispatcharr_client_connection_duration_seconds', 'Seconds since the client connected', each((c) => secondsSince(c.fields.connected_at, snapshot.time))),
-      counter('dispatcharr_client_bytes_sent', 'Bytes Dispatcharr has sent to the client (MPEG-TS clients)', each((c) => parseNumber(c.fields.bytes_sent))),
-      gauge('dispatcharr_client_avg_transfer_rate_kbps', 'Average rate of data sent to the client since it connected, in kbps (1000 bits per second)', each((c) => rate(c.fields.avg_rate_KBps))),
-      gauge('dispatcharr_client_current_transfer_rate_kbps', 'Rate of data sent to the client over its last chunk, in kbps (1000 bits per second)', each((c) => rate(c.fields.current_rate_KBps))),
+      gauge('dispatcharr_active_clients', 'Clients connected to live channels (client records that have expired are not counted)', [
+        sample(rows.length),
+      ]),
+      gauge(
+        'dispatcharr_client_info',
+        'Connected client details (value always 1); user_id and username appear when Dispatcharr knows the user',
+        info,
+      ),
+      gauge(
+        'dispatcharr_client_connection_duration_seconds',
+        'Seconds since the client connected',
+        each((c) => secondsSince(c.fields.connected_at, snapshot.time)),
+      ),
+      counter(
+        'dispatcharr_client_bytes_sent',
+        'Bytes Dispatcharr has sent to the client (MPEG-TS clients)',
+        each((c) => parseNumber(c.fields.bytes_sent)),
+      ),
+      gauge(
+        'dispatcharr_client_avg_transfer_rate_kbps',
+        'Average rate of data sent to the client since it connected, in kbps (1000 bits per second)',
+        each((c) => rate(c.fields.avg_rate_KBps)),
+      ),
+      gauge(
+        'dispatcharr_client_current_transfer_rate_kbps',
+        'Rate of data sent to the client over its last chunk, in kbps (1000 bits per second)',
+        each((c) => rate(c.fields.current_rate_KBps)),
+      ),
     ];
   },
 };

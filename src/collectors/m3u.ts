@@ -37,10 +37,11 @@ export const m3uCollector: Collector = {
   collect(snapshot, settings) {
     const accounts = providerAccounts(partValue(snapshot, 'm3uAccounts'));
     const families: MetricFamily[] = [
-      gauge('dispatcharr_m3u_accounts', 'M3U provider accounts (status="total": all, status="active": enabled); the built-in custom-streams account is not counted', [
-        sample(accounts.length, { status: 'total' }),
-        sample(accounts.filter((a) => a.isActive).length, { status: 'active' }),
-      ]),
+      gauge(
+        'dispatcharr_m3u_accounts',
+        'M3U provider accounts (status="total": all, status="active": enabled); the built-in custom-streams account is not counted',
+        [sample(accounts.length, { status: 'total' }), sample(accounts.filter((a) => a.isActive).length, { status: 'active' })],
+      ),
       gauge('dispatcharr_m3u_account_status', 'M3U provider accounts per refresh status', countByStatus(accounts, M3U_STATUSES)),
       gauge(
         'dispatcharr_m3u_account_stream_count',

@@ -14,7 +14,9 @@ function openFileDescriptors(): number | undefined {
 
 function maxFileDescriptors(): number | undefined {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
     return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
   } catch {
@@ -28,7 +30,9 @@ export function processFamilies(): MetricFamily[] {
   const families: MetricFamily[] = [
     counter('process_cpu_user_seconds_total', 'User CPU time spent by the exporter in seconds', [sample(cpu.user / 1e6)]),
     counter('process_cpu_system_seconds_total', 'System CPU time spent by the exporter in seconds', [sample(cpu.system / 1e6)]),
-    counter('process_cpu_seconds_total', 'Total user and system CPU time spent by the exporter in seconds', [sample((cpu.user + cpu.system) / 1e6)]),
+    counter('process_cpu_seconds_total', 'Total user and system CPU time spent by the exporter in seconds', [
+      sample((cpu.user + cpu.system) / 1e6),
+    ]),
     gauge('process_start_time_seconds', 'Start time of the exporter process since the Unix epoch in seconds', [sample(START_TIME_SECONDS)]),
     gauge('process_resident_memory_bytes', 'Resident memory size of the exporter in bytes', [sample(memory.rss)]),
     gauge('process_heap_bytes', 'JavaScript heap size of the exporter in bytes', [sample(memory.heapTotal)]),

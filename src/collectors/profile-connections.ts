@@ -14,8 +14,16 @@ export const profileConnectionsCollector: Collector = {
     const counts = connectionsByProfile(liveStreams(snapshot), partValue(snapshot, 'live'));
     const used = (p: M3uProfile) => counts.get(p.id) ?? 0;
     return [
-      gauge('dispatcharr_profile_connections', 'Provider connections in use on the M3U profile: live channels plus VOD sessions streaming through it', profiles.map((p) => sample(used(p), profileLabels(p)))),
-      gauge('dispatcharr_profile_max_connections', 'Connection limit of the M3U profile (0 = unlimited)', profiles.map((p) => sample(p.maxStreams, profileLabels(p)))),
+      gauge(
+        'dispatcharr_profile_connections',
+        'Provider connections in use on the M3U profile: live channels plus VOD sessions streaming through it',
+        profiles.map((p) => sample(used(p), profileLabels(p))),
+      ),
+      gauge(
+        'dispatcharr_profile_max_connections',
+        'Connection limit of the M3U profile (0 = unlimited)',
+        profiles.map((p) => sample(p.maxStreams, profileLabels(p))),
+      ),
       gauge(
         'dispatcharr_profile_connection_usage',
         'Connections in use divided by the limit, for profiles with a limit (1 = full; above 1 = over the limit)',

@@ -6,10 +6,14 @@ import type { CollectorOutcome } from './registry.js';
 export function selfFamilies(snapshot: Snapshot, outcomes: readonly CollectorOutcome[]): MetricFamily[] {
   const live = snapshot.parts.live;
   return [
-    gauge("dispatcharr_up", "Whether Dispatcharr's PostgreSQL database answered during this scrape (1 = yes, 0 = no)", [
+    gauge('dispatcharr_up', "Whether Dispatcharr's PostgreSQL database answered during this scrape (1 = yes, 0 = no)", [
       sample(snapshot.parts.database?.ok ? 1 : 0),
     ]),
-    gauge("dispatcharr_redis_up", "Whether Dispatcharr's Redis answered during this scrape (1 = yes, 0 = no)", live ? [sample(live.ok ? 1 : 0)] : []),
+    gauge(
+      'dispatcharr_redis_up',
+      "Whether Dispatcharr's Redis answered during this scrape (1 = yes, 0 = no)",
+      live ? [sample(live.ok ? 1 : 0)] : [],
+    ),
     gauge(
       'dispatcharr_exporter_redis_round_trips',
       'Network round trips to Redis during this scrape (SCAN pages plus pipelined batches)',

@@ -117,22 +117,87 @@ export const streamsCollector: Collector = {
     const connections = connectionsByProfile(streams, partValue(snapshot, 'live'));
     const all = streams.map((s) => figures(s, snapshot, settings, connections));
     const families: MetricFamily[] = [
-      gauge('dispatcharr_active_streams', 'Channels Dispatcharr is streaming now (live metadata present and channel in the database)', [sample(all.length)]),
-      gauge('dispatcharr_stream_viewers', 'Distinct viewers of the channel: client IP addresses among its connected clients', each(all, (f) => f.viewers)),
-      counter('dispatcharr_stream_uptime_seconds', 'Seconds since the channel started streaming (failovers do not reset it)', each(all, (f) => f.uptime)),
-      gauge('dispatcharr_stream_active_clients', 'Clients connected to the channel (client records that have expired are not counted)', each(all, (f) => f.clients)),
-      gauge('dispatcharr_stream_fps', 'Frames per second of the source video, as ffmpeg reports it', each(all, (f) => f.fps)),
-      gauge('dispatcharr_stream_video_bitrate_kbps', 'Bitrate of the source video in kbps (1000 bits per second), as ffmpeg reports it', each(all, (f) => f.videoBitrate)),
-      gauge('dispatcharr_stream_transcode_bitrate_kbps', 'Output bitrate of the ffmpeg transcode in kbps (1000 bits per second); absent when not transcoding', each(all, (f) => f.transcodeBitrate)),
-      gauge('dispatcharr_stream_avg_bitrate_kbps', 'Average ingest bitrate from the provider since the channel started, in kbps (1000 bits per second)', each(all, (f) => f.avgBitrate)),
-      counter('dispatcharr_stream_total_transfer_mb', 'Data received from the provider for this channel since it started, in MiB (1,048,576 bytes)', each(all, (f) => f.totalMib)),
-      gauge('dispatcharr_stream_profile_connections', 'Provider connections in use on the M3U profile this channel streams through (live channels plus VOD sessions)', each(all, (f) => f.profileConnections)),
-      gauge('dispatcharr_stream_profile_max_connections', 'Connection limit of the M3U profile this channel streams through (0 = unlimited)', each(all, (f) => f.profileMax)),
-      { ...gauge('dispatcharr_stream_channel_number', 'Channel number of the active stream', each(all, (f) => f.channelNumber)), valueFormat: 'python-float' },
-      gauge('dispatcharr_stream_id', 'Database id of the stream the channel is playing; changes on failover', each(all, (f) => f.streamId)),
-      gauge('dispatcharr_stream_index', `Place of the playing stream in the channel's stream list (0 = primary, above 0 = a backup; ${STREAM_NOT_IN_LIST} = no longer in the list)`, each(all, (f) => f.index)),
-      gauge('dispatcharr_stream_buffering_speed', 'ffmpeg processing speed (1 = real time; below 1 the channel buffers)', each(all, (f) => f.speed)),
-      gauge('dispatcharr_stream_available_streams', 'Streams configured for the channel (its failover list)', each(all, (f) => f.available)),
+      gauge('dispatcharr_active_streams', 'Channels Dispatcharr is streaming now (live metadata present and channel in the database)', [
+        sample(all.length),
+      ]),
+      gauge(
+        'dispatcharr_stream_viewers',
+        'Distinct viewers of the channel: client IP addresses among its connected clients',
+        each(all, (f) => f.viewers),
+      ),
+      counter(
+        'dispatcharr_stream_uptime_seconds',
+        'Seconds since the channel started streaming (failovers do not reset it)',
+        each(all, (f) => f.uptime),
+      ),
+      gauge(
+        'dispatcharr_stream_active_clients',
+        'Clients connected to the channel (client records that have expired are not counted)',
+        each(all, (f) => f.clients),
+      ),
+      gauge(
+        'dispatcharr_stream_fps',
+        'Frames per second of the source video, as ffmpeg reports it',
+        each(all, (f) => f.fps),
+      ),
+      gauge(
+        'dispatcharr_stream_video_bitrate_kbps',
+        'Bitrate of the source video in kbps (1000 bits per second), as ffmpeg reports it',
+        each(all, (f) => f.videoBitrate),
+      ),
+      gauge(
+        'dispatcharr_stream_transcode_bitrate_kbps',
+        'Output bitrate of the ffmpeg transcode in kbps (1000 bits per second); absent when not transcoding',
+        each(all, (f) => f.transcodeBitrate),
+      ),
+      gauge(
+        'dispatcharr_stream_avg_bitrate_kbps',
+        'Average ingest bitrate from the provider since the channel started, in kbps (1000 bits per second)',
+        each(all, (f) => f.avgBitrate),
+      ),
+      counter(
+        'dispatcharr_stream_total_transfer_mb',
+        'Data received from the provider for this channel since it started, in MiB (1,048,576 bytes)',
+        each(all, (f) => f.totalMib),
+      ),
+      gauge(
+        'dispatcharr_stream_profile_connections',
+        'Provider connections in use on the M3U profile this channel streams through (live channels plus VOD sessions)',
+        each(all, (f) => f.profileConnections),
+      ),
+      gauge(
+        'dispatcharr_stream_profile_max_connections',
+        'Connection limit of the M3U profile this channel streams through (0 = unlimited)',
+        each(all, (f) => f.profileMax),
+      ),
+      {
+        ...gauge(
+          'dispatcharr_stream_channel_number',
+          'Channel number of the active stream',
+          each(all, (f) => f.channelNumber),
+        ),
+        valueFormat: 'python-float',
+      },
+      gauge(
+        'dispatcharr_stream_id',
+        'Database id of the stream the channel is playing; changes on failover',
+        each(all, (f) => f.streamId),
+      ),
+      gauge(
+        'dispatcharr_stream_index',
+        `Place of the playing stream in the channel's stream list (0 = primary, above 0 = a backup; ${STREAM_NOT_IN_LIST} = no longer in the list)`,
+        each(all, (f) => f.index),
+      ),
+      gauge(
+        'dispatcharr_stream_buffering_speed',
+        'ffmpeg processing speed (1 = real time; below 1 the channel buffers)',
+        each(all, (f) => f.speed),
+      ),
+      gauge(
+        'dispatcharr_stream_available_streams',
+        'Streams configured for the channel (its failover list)',
+        each(all, (f) => f.available),
+      ),
     ];
     if (settings.include_legacy_metrics) families.push(legacyInfo(all));
     families.push(

@@ -12,7 +12,9 @@ export const vodCollector: Collector = {
     const sessions = partValue(snapshot, 'live').vodSessions;
     const active = sessions.reduce((sum, s) => sum + Math.max(0, Math.trunc(parseNumber(s.fields.active_streams) ?? 0)), 0);
     return [
-      gauge('dispatcharr_vod_sessions', 'VOD playback sessions Dispatcharr tracks (vod_persistent_connection records)', [sample(sessions.length)]),
+      gauge('dispatcharr_vod_sessions', 'VOD playback sessions Dispatcharr tracks (vod_persistent_connection records)', [
+        sample(sessions.length),
+      ]),
       gauge('dispatcharr_vod_active_streams', 'Open VOD responses being streamed, summed over sessions', [sample(active)]),
     ];
   },

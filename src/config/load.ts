@@ -75,7 +75,10 @@ function defaultOf(spec: OptionSpec): RawValue | undefined {
 }
 
 class Resolver {
-  constructor(private readonly flags: Layer, private readonly env: Layer) {}
+  constructor(
+    private readonly flags: Layer,
+    private readonly env: Layer,
+  ) {}
 
   raw(key: string): RawValue | undefined {
     return this.flags.get(key) ?? this.env.get(key) ?? defaultOf(optionByKey(key));
@@ -125,7 +128,11 @@ const SSL_MODES = ['require', 'verify-ca', 'verify-full'] as const;
 /** PEM files named by `<prefix>_ca_cert`, `_cert` and `_key`, read now so a bad path fails at start. */
 function tlsFiles(r: Resolver, prefix: string): Pick<TlsConfig, 'ca' | 'cert' | 'key'> {
   const files: { ca?: string; cert?: string; key?: string } = {};
-  for (const [part, key] of [['ca', `${prefix}_ca_cert`], ['cert', `${prefix}_cert`], ['key', `${prefix}_key`]] as const) {
+  for (const [part, key] of [
+    ['ca', `${prefix}_ca_cert`],
+    ['cert', `${prefix}_cert`],
+    ['key', `${prefix}_key`],
+  ] as const) {
     const raw = r.raw(key);
     if (raw) files[part] = readSecretFile(raw);
   }
@@ -212,8 +219,13 @@ function readRedis(r: Resolver): RedisConfig {
   }
   const tlsOptions = redisTls(r);
   return {
-    host, port, db, tls: tls || tlsOptions !== undefined,
-    ...(tlsOptions ? { tlsOptions } : {}), ...(user ? { user } : {}), ...(password ? { password } : {}),
+    host,
+    port,
+    db,
+    tls: tls || tlsOptions !== undefined,
+    ...(tlsOptions ? { tlsOptions } : {}),
+    ...(user ? { user } : {}),
+    ...(password ? { password } : {}),
   };
 }
 

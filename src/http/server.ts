@@ -23,13 +23,18 @@ export function scrapeDeadline(header: string | string[] | undefined, defaultSec
   const text = Array.isArray(header) ? header[0] : header;
   const requested = text === undefined ? NaN : Number(text);
   const seconds =
-    Number.isFinite(requested) && requested > 0
-      ? Math.max(MIN_COLLECTION_SECONDS, requested - TIMEOUT_OFFSET_SECONDS)
-      : defaultSeconds;
+    Number.isFinite(requested) && requested > 0 ? Math.max(MIN_COLLECTION_SECONDS, requested - TIMEOUT_OFFSET_SECONDS) : defaultSeconds;
   return now + seconds * 1000;
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
   let payload: Buffer = Buffer.from(body, 'utf8');
   const headers: Record<string, string | number> = { 'Content-Type': type, ...extra };
   if (payload.length > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
@@ -48,7 +53,12 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
     const started = performance.now();
     if (options.accessLog) {
       res.on('finish', () =>
-        logger.info('request', { method: req.method, path: req.url, status: res.statusCode, seconds: ((performance.now() - started) / 1000).toFixed(3) }),
+        logger.info('request', {
+          method: req.method,
+          path: req.url,
+          status: res.statusCode,
+          seconds: ((performance.now() - started) / 1000).toFixed(3),
+        }),
       );
     }
     const path = (req.url ?? '/').split('?')[0];
@@ -86,9 +96,13 @@ export function listen(handler: ReturnType<typeof createHandler>, host: string, 
     server.keepAliveTimeout = 65_000;
     server.once('error', (error: NodeJS.ErrnoException) => {
       const reason =
-        error.code === 'EADDRINUSE' ? `port ${port} is already in use on ${host}` :
-        error.code === 'EADDRNOTAVAIL' ? `address ${host} is not available on this machine` :
-        error.code === 'EACCES' ? `no permission to listen on ${host}:${port}` : error.message;
+        error.code === 'EADDRINUSE'
+          ? `port ${port} is already in use on ${host}`
+          : error.code === 'EADDRNOTAVAIL'
+            ? `address ${host} is not available on this machine`
+            : error.code === 'EACCES'
+              ? `no permission to listen on ${host}:${port}`
+              : error.message;
       reject(new Error(reason));
     });
     server.listen(port, host, () => resolve(server));

@@ -19,7 +19,9 @@ export function pluginSettings(db: Queryable, key: string, base: Settings, logge
     try {
       last = applyPluginSettings(base, await withDeadline(readPluginSettings(db, key), deadline, 'plugin settings'));
     } catch (error) {
-      logger.debug('could not read the plugin settings; keeping the last ones', { error: error instanceof Error ? error.message : String(error) });
+      logger.debug('could not read the plugin settings; keeping the last ones', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
     return last;
   };

@@ -30,8 +30,15 @@ export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
 
 export async function readM3uAccounts(db: Queryable): Promise<M3uAccount[]> {
   const rows = await db.query<{
-    id: string; name: string; account_type: string; status: string; is_active: boolean; locked: boolean;
-    server_url: string | null; username: string | null; stream_count: number;
+    id: string;
+    name: string;
+    account_type: string;
+    status: string;
+    is_active: boolean;
+    locked: boolean;
+    server_url: string | null;
+    username: string | null;
+    stream_count: number;
   }>(
     `SELECT a.id::text AS id, a.name, a.account_type, a.status, a.is_active, a.locked, a.server_url, a.username,
             COALESCE(s.stream_count, 0)::int AS stream_count
@@ -57,7 +64,13 @@ export async function readM3uAccounts(db: Queryable): Promise<M3uAccount[]> {
 
 export async function readEpgSources(db: Queryable): Promise<EpgSource[]> {
   const rows = await db.query<{
-    id: string; name: string; source_type: string; status: string; is_active: boolean; priority: number; url: string | null;
+    id: string;
+    name: string;
+    source_type: string;
+    status: string;
+    is_active: boolean;
+    priority: number;
+    url: string | null;
   }>(
     `SELECT id::text AS id, name, source_type, status, is_active, priority, url
        FROM epg_epgsource
@@ -98,9 +111,17 @@ export function parseExpiry(text: string | null): number | null {
 export async function readProfiles(db: Queryable, level: SchemaLevel): Promise<M3uProfile[]> {
   const expColumn = level.profileExpDateColumn ? 'extract(epoch FROM p.exp_date)::float8' : 'NULL::float8';
   const rows = await db.query<{
-    id: string; name: string; max_streams: number; is_active: boolean; is_default: boolean;
-    account_id: string; account_name: string; account_type: string; account_locked: boolean;
-    exp_column: number | null; exp_info: string | null;
+    id: string;
+    name: string;
+    max_streams: number;
+    is_active: boolean;
+    is_default: boolean;
+    account_id: string;
+    account_name: string;
+    account_type: string;
+    account_locked: boolean;
+    exp_column: number | null;
+    exp_info: string | null;
   }>(
     `SELECT p.id::text AS id, p.name, p.max_streams, p.is_active, p.is_default,
             a.id::text AS account_id, a.name AS account_name, a.account_type, a.locked AS account_locked,
@@ -151,17 +172,36 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
         group: 'COALESCE(o.channel_group_id, c.channel_group_id)',
         profile: 'COALESCE(o.stream_profile_id, c.stream_profile_id)',
       }
-    : { join: '', name: 'c.name', number: 'c.channel_number', logo: 'c.logo_id', group: 'c.channel_group_id', profile: 'c.stream_profile_id' };
+    : {
+        join: '',
+        name: 'c.name',
+        number: 'c.channel_number',
+        logo: 'c.logo_id',
+        group: 'c.channel_group_id',
+        profile: 'c.stream_profile_id',
+      };
   // Dispatcharr's default stream profile, the last fallback; text that is not an id is ignored, never cast.
   const defaultProfile = level.groupedCoreSettings
     ? `(SELECT CASE WHEN (value ->> 'default_stream_profile') ~ '^[0-9]{1,18}$' THEN (value ->> 'default_stream_profile')::bigint END
           FROM core_coresettings WHERE key = 'stream_settings')`
     : `(SELECT CASE WHEN value ~ '^[0-9]{1,18}$' THEN value::bigint END FROM core_coresettings WHERE key = 'default-stream-profile')`;
   const rows = await db.query<{
-    uuid: string; channel_id: string; name: string; number: number | null; logo_id: string | null; group_name: string | null;
-    stream_id: string | null; stream_name: string | null; provider: string | null; provider_type: string | null;
-    profile_id: string | null; profile_name: string | null; max_streams: number | null; stream_profile: string | null;
-    position: number | null; available: number;
+    uuid: string;
+    channel_id: string;
+    name: string;
+    number: number | null;
+    logo_id: string | null;
+    group_name: string | null;
+    stream_id: string | null;
+    stream_name: string | null;
+    provider: string | null;
+    provider_type: string | null;
+    profile_id: string | null;
+    profile_name: string | null;
+    max_streams: number | null;
+    stream_profile: string | null;
+    position: number | null;
+    available: number;
   }>(
     `WITH live AS (
        SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS l(uuid, meta_stream, meta_m3u_profile, meta_stream_profile)

@@ -52,7 +52,12 @@ export function classifyKeys(keys: readonly string[]): Discovered {
     else if (STREAM_PROFILE_KEY.test(key)) streamProfileKeys.push(key);
   }
   for (const list of [vodKeys, reservedStreamKeys, streamProfileKeys]) list.sort();
-  return { metadataKeys: new Map([...metadataKeys].sort(([a], [b]) => a.localeCompare(b))), vodKeys, reservedStreamKeys, streamProfileKeys };
+  return {
+    metadataKeys: new Map([...metadataKeys].sort(([a], [b]) => a.localeCompare(b))),
+    vodKeys,
+    reservedStreamKeys,
+    streamProfileKeys,
+  };
 }
 
 function toFields<F extends string>(names: readonly F[], reply: RespValue | undefined): Fields<F> | undefined {

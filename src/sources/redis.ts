@@ -20,7 +20,10 @@ export class RedisSource {
   private connection: RespConnection | undefined;
   private connecting: Promise<RespConnection> | undefined;
 
-  constructor(private readonly config: RedisConfig, private readonly logger: Logger) {}
+  constructor(
+    private readonly config: RedisConfig,
+    private readonly logger: Logger,
+  ) {}
 
   /** Network round trips since start, connection set-up included: one per pipeline. */
   roundTrips = 0;
@@ -30,7 +33,8 @@ export class RedisSource {
     if (commands.length === 0) return [];
     for (const command of commands) {
       const name = (command[0] ?? '').toUpperCase();
-      if (!READ_ONLY_COMMANDS.has(name)) throw new Error(`refused to send ${name || 'an empty command'} to Redis: only read commands are allowed`);
+      if (!READ_ONLY_COMMANDS.has(name))
+        throw new Error(`refused to send ${name || 'an empty command'} to Redis: only read commands are allowed`);
     }
     const connection = await this.connect();
     try {
@@ -78,7 +82,10 @@ export class RedisSource {
   private async open(): Promise<RespConnection> {
     const { host, port, tls, tlsOptions, user, password, db } = this.config;
     const connection = await RespConnection.open({
-      host, port, tls, connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      host,
+      port,
+      tls,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
       ...(tlsOptions && { tlsOptions: nodeTlsOptions(tlsOptions) }),
     });
     const setup: string[][] = [];

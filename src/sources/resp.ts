@@ -92,7 +92,12 @@ export class RespConnection {
   static open(options: RespConnectOptions): Promise<RespConnection> {
     return new Promise((resolve, reject) => {
       const socket = options.tls
-        ? tlsConnect({ ...options.tlsOptions, host: options.host, port: options.port, ...(isIP(options.host) === 0 && { servername: options.host }) })
+        ? tlsConnect({
+            ...options.tlsOptions,
+            host: options.host,
+            port: options.port,
+            ...(isIP(options.host) === 0 && { servername: options.host }),
+          })
         : netConnect({ host: options.host, port: options.port });
       const timer = setTimeout(() => {
         socket.destroy();

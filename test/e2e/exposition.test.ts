@@ -12,7 +12,13 @@ import { assertGolden, stableExposition } from '../support/golden.js';
 import { promtoolCheckMetrics } from '../support/prometheus.js';
 import { documentedPromtoolFindings } from '../support/readme.js';
 
-const ALL_GATES = ['--include-epg-stats', '--include-vod-stats', '--include-client-stats', '--include-source-urls', '--include-legacy-metrics'];
+const ALL_GATES = [
+  '--include-epg-stats',
+  '--include-vod-stats',
+  '--include-client-stats',
+  '--include-source-urls',
+  '--include-legacy-metrics',
+];
 
 for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
   describe(`built exporter on a Dispatcharr ${version} database`, () => {

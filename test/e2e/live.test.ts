@@ -16,12 +16,21 @@ import { promtoolCheckMetrics, startPrometheus, type RunningPrometheus } from '.
 import { documentedPromtoolFindings } from '../support/readme.js';
 import { allocateRedisDb, openRedisWriter, redisEnv, type RedisWriter } from '../support/redis.js';
 
-const ALL_GATES = ['--include-epg-stats', '--include-vod-stats', '--include-client-stats', '--include-source-urls', '--include-legacy-metrics'];
+const ALL_GATES = [
+  '--include-epg-stats',
+  '--include-vod-stats',
+  '--include-client-stats',
+  '--include-source-urls',
+  '--include-legacy-metrics',
+];
 const SECRETS = ['hunter2', 'secret-token', 'vod-secret', 'provider.example', 'cdn.example', 'Bearer', 's3cret', 'oldpass'];
 
 const close = (a: number | undefined, b: number, tolerance: number) => a !== undefined && Math.abs(a - b) <= tolerance;
 
-for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as const) {
+for (const [version, prefix] of [
+  ['v0.15', 'ts_proxy:'],
+  ['v0.29', 'live:'],
+] as const) {
   describe(`live families, Dispatcharr ${version} (${prefix} keys)`, () => {
     let db: TestDatabase;
     let data: SeededDataset;
@@ -38,7 +47,11 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
       data = await seedDataset(db);
       redis = await openRedisWriter(allocateRedisDb());
       scenario = await writeLiveScenario(redis, prefix, data, v29);
-      exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(redis.db) }, [...ALL_GATES, '--base-url', 'http://dispatcharr.lan:9191']);
+      exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(redis.db) }, [
+        ...ALL_GATES,
+        '--base-url',
+        'http://dispatcharr.lan:9191',
+      ]);
       text = await exporter.metrics();
       m = parseExposition(text);
     });
@@ -56,7 +69,10 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
       assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 1);
       assert.equal(sampleValue(m, 'dispatcharr_active_streams'), 3);
       // In channel-number order: News (1001, or 101 by override), Sports HD (1015.5), Movie Night (2000).
-      assert.deepEqual(m.get('dispatcharr_stream_metadata')?.samples.map((s) => s.labels['channel_uuid']), [data.channels.news.uuid, data.channels.sports.uuid, data.channels.movies.uuid]);
+      assert.deepEqual(
+        m.get('dispatcharr_stream_metadata')?.samples.map((s) => s.labels['channel_uuid']),
+        [data.channels.news.uuid, data.channels.sports.uuid, data.channels.movies.uuid],
+      );
     });
 
     test('failover: the playing stream, its place in the list, and a stream no longer in the list', () => {
@@ -80,7 +96,9 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
     test('units: uptime, kbps of ingest, MiB, ffmpeg figures', () => {
       const uptime = sampleValue(m, 'dispatcharr_stream_uptime_seconds', news());
       assert.ok(close(uptime, 3600, 30), `uptime ${uptime}`);
-      assert.ok(close(sampleValue(m, 'dispatcharr_stream_avg_bitrate_kbps', news()), (scenario.newsTotalBytes * 8) / (uptime ?? 1) / 1000, 1e-6));
+      assert.ok(
+        close(sampleValue(m, 'dispatcharr_stream_avg_bitrate_kbps', news()), (scenario.newsTotalBytes * 8) / (uptime ?? 1) / 1000, 1e-6),
+      );
       assert.equal(sampleValue(m, 'dispatcharr_stream_total_transfer_mb', news()), scenario.newsTotalBytes / 1_048_576);
       assert.equal(sampleValue(m, 'dispatcharr_stream_fps', news()), 50);
       assert.equal(sampleValue(m, 'dispatcharr_stream_video_bitrate_kbps', news()), 7800.5);
@@ -121,7 +139,11 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
         resolution: '1920x1080',
       });
       const names = [...m.keys()];
-      assert.equal(names.indexOf('dispatcharr_stream_metadata'), names.indexOf('dispatcharr_stream_available_streams') + 2, 'after the value families and the legacy family');
+      assert.equal(
+        names.indexOf('dispatcharr_stream_metadata'),
+        names.indexOf('dispatcharr_stream_available_streams') + 2,
+        'after the value families and the legacy family',
+      );
     });
 
     test('profile connections: live channels plus streaming VOD sessions, right for unlimited profiles too', () => {
@@ -130,7 +152,11 @@ for (const [version, prefix] of [['v0.15', 'ts_proxy:'], ['v0.29', 'live:']] as 
       assert.equal(sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.aDefault)), 2);
       assert.equal(sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.aBackup)), 1, 'the streaming VOD session');
       assert.equal(sampleValue(m, 'dispatcharr_profile_connection_usage', p(data.profiles.aDefault)), 1);
-      assert.equal(sampleValue(m, 'dispatcharr_profile_connection_usage', p(data.profiles.bDefault)), undefined, 'no ratio without a limit');
+      assert.equal(
+        sampleValue(m, 'dispatcharr_profile_connection_usage', p(data.profiles.bDefault)),
+        undefined,
+        'no ratio without a limit',
+      );
       assert.equal(sampleValue(m, 'dispatcharr_stream_profile_connections', sports()), 2);
       assert.equal(sampleValue(m, 'dispatcharr_stream_profile_max_connections', sports()), 2);
       assert.equal(sampleValue(m, 'dispatcharr_stream_profile_max_connections', news()), 0);
@@ -195,11 +221,18 @@ describe("the seed README's queries in a real Prometheus", () => {
     redis = await openRedisWriter(allocateRedisDb());
     scenario = await writeLiveScenario(redis, 'live:', data, true);
     exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(redis.db) }, ['--include-client-stats']);
-    prometheus = await startPrometheus(join(process.env['TEST_TMP'] ?? '/tmp', `prometheus-live-${process.pid}`), [`127.0.0.1:${exporter.port}`]);
-    await waitFor('Prometheus to scrape the live families', async () => {
-      if ((await prometheus.query('dispatcharr_stream_metadata')).length !== 3) throw new Error('not yet');
-      if ((await prometheus.query('dispatcharr_client_info')).length !== 4) throw new Error('not yet');
-    }, 30_000, 500);
+    prometheus = await startPrometheus(join(process.env['TEST_TMP'] ?? '/tmp', `prometheus-live-${process.pid}`), [
+      `127.0.0.1:${exporter.port}`,
+    ]);
+    await waitFor(
+      'Prometheus to scrape the live families',
+      async () => {
+        if ((await prometheus.query('dispatcharr_stream_metadata')).length !== 3) throw new Error('not yet');
+        if ((await prometheus.query('dispatcharr_client_info')).length !== 4) throw new Error('not yet');
+      },
+      30_000,
+      500,
+    );
   });
   after(async () => {
     await prometheus.stop();
@@ -215,7 +248,9 @@ describe("the seed README's queries in a real Prometheus", () => {
   });
 
   test('FPS with provider information', async () => {
-    const rows = await prometheus.query('dispatcharr_stream_fps * on(channel_uuid, channel_number) group_left(stream_id, provider, stream_name) dispatcharr_stream_metadata');
+    const rows = await prometheus.query(
+      'dispatcharr_stream_fps * on(channel_uuid, channel_number) group_left(stream_id, provider, stream_name) dispatcharr_stream_metadata',
+    );
     assert.equal(rows.length, 1);
     assert.equal(rows[0]?.metric['provider'], 'Provider B');
     assert.equal(rows[0]?.metric['stream_name'], 'B News');
@@ -223,7 +258,9 @@ describe("the seed README's queries in a real Prometheus", () => {
   });
 
   test('total transfer with logo, resolution, codec and provider', async () => {
-    const rows = await prometheus.query('dispatcharr_stream_total_transfer_mb * on(channel_uuid, channel_number) group_left(logo_url, resolution, video_codec, provider) dispatcharr_stream_metadata');
+    const rows = await prometheus.query(
+      'dispatcharr_stream_total_transfer_mb * on(channel_uuid, channel_number) group_left(logo_url, resolution, video_codec, provider) dispatcharr_stream_metadata',
+    );
     assert.equal(rows.length, 3);
     const newsRow = rows.find((r) => r.metric['channel_uuid'] === data.channels.news.uuid);
     assert.equal(newsRow?.metric['resolution'], '1920x1080');
@@ -236,7 +273,9 @@ describe("the seed README's queries in a real Prometheus", () => {
   });
 
   test('client rates with IP address and user agent, and with the channel name', async () => {
-    const rates = await prometheus.query('dispatcharr_client_avg_transfer_rate_kbps * on(client_id, channel_uuid, channel_number) group_left(ip_address, user_agent) dispatcharr_client_info');
+    const rates = await prometheus.query(
+      'dispatcharr_client_avg_transfer_rate_kbps * on(client_id, channel_uuid, channel_number) group_left(ip_address, user_agent) dispatcharr_client_info',
+    );
     assert.equal(rates.length, 3, 'three clients have byte counters');
     assert.ok(rates.some((r) => r.metric['user_agent'] === HOSTILE_USER_AGENT));
     const named = await prometheus.query(
@@ -244,7 +283,9 @@ describe("the seed README's queries in a real Prometheus", () => {
     );
     // As written in the seed README, the outer group_left copies only ip_address.
     assert.deepEqual(named.map((r) => r.metric['ip_address']).sort(), ['192.0.2.10', '192.0.2.10', '203.0.113.5']);
-    const inner = await prometheus.query('dispatcharr_client_info * on(channel_uuid, channel_number) group_left(channel_name) dispatcharr_stream_metadata');
+    const inner = await prometheus.query(
+      'dispatcharr_client_info * on(channel_uuid, channel_number) group_left(channel_name) dispatcharr_stream_metadata',
+    );
     assert.deepEqual(inner.map((r) => r.metric['channel_name']).sort(), ['News One HD', 'News One HD', 'News One HD', 'Sports HD']);
   });
 
@@ -252,7 +293,8 @@ describe("the seed README's queries in a real Prometheus", () => {
     const dashboard = JSON.parse(readFileSync(new URL('../../monitoring/dashboard.json', import.meta.url), 'utf8')) as {
       panels: { title: string; targets: { expr: string }[] }[];
     };
-    const concrete = (expr: string) => expr.replaceAll('$job', 'dispatcharr').replaceAll('$instance', '.*').replaceAll('$__rate_interval', '1m');
+    const concrete = (expr: string) =>
+      expr.replaceAll('$job', 'dispatcharr').replaceAll('$instance', '.*').replaceAll('$__rate_interval', '1m');
     const answers = new Map<string, number>();
     for (const panel of dashboard.panels) {
       for (const target of panel.targets) {
@@ -268,7 +310,10 @@ describe("the seed README's queries in a real Prometheus", () => {
   });
 
   test('numeric channel queries and per-channel sums', async () => {
-    assert.deepEqual((await prometheus.query('sort(dispatcharr_stream_channel_number)')).map((r) => r.value[1]), ['101', '1015.5', '2000']);
+    assert.deepEqual(
+      (await prometheus.query('sort(dispatcharr_stream_channel_number)')).map((r) => r.value[1]),
+      ['101', '1015.5', '2000'],
+    );
     assert.deepEqual(uuids(await prometheus.query('dispatcharr_stream_channel_number > 1500')), [data.channels.movies.uuid]);
     const sums = await prometheus.query('sum by (channel_uuid) (dispatcharr_client_bytes_sent)');
     assert.equal(Number(sums.find((r) => r.metric['channel_uuid'] === data.channels.news.uuid)?.value[1]), 1_858_000_000);

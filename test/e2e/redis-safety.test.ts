@@ -13,7 +13,13 @@ import { parseExposition, sampleValue } from '../support/exposition.js';
 import { freePort } from '../support/ports.js';
 import { allocateRedisDb, openRedisWriter, redisEnv, redisUrl, type RedisWriter } from '../support/redis.js';
 
-const ALL_GATES = ['--include-epg-stats', '--include-vod-stats', '--include-client-stats', '--include-source-urls', '--include-legacy-metrics'];
+const ALL_GATES = [
+  '--include-epg-stats',
+  '--include-vod-stats',
+  '--include-client-stats',
+  '--include-source-urls',
+  '--include-legacy-metrics',
+];
 
 describe('Redis', () => {
   let db: TestDatabase;
@@ -34,12 +40,30 @@ describe('Redis', () => {
       for (let i = 0; i < channels; i++) {
         const uuid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
         await startChannel(redis, {
-          prefix: 'live:', channelId: String(100_000 + i), uuid, streamId: data.streams.a1, m3uProfileId: data.profiles.aDefault,
-          profileCapped: false, streamProfileId: data.streamProfiles.proxy, initTime: now - 100, totalBytes: 1000, bufferChunks: 2,
+          prefix: 'live:',
+          channelId: String(100_000 + i),
+          uuid,
+          streamId: data.streams.a1,
+          m3uProfileId: data.profiles.aDefault,
+          profileCapped: false,
+          streamProfileId: data.streamProfiles.proxy,
+          initTime: now - 100,
+          totalBytes: 1000,
+          bufferChunks: 2,
         });
-        await connectClient(redis, { prefix: 'live:', uuid, clientId: `client_${i}_0001`, ip: '192.0.2.1', userAgent: 'x', connectedAt: now - 5 });
+        await connectClient(redis, {
+          prefix: 'live:',
+          uuid,
+          clientId: `client_${i}_0001`,
+          ip: '192.0.2.1',
+          userAgent: 'x',
+          connectedAt: now - 5,
+        });
       }
-      const exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(redis.db) }, ['--include-client-stats', '--include-vod-stats']);
+      const exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(redis.db) }, [
+        '--include-client-stats',
+        '--include-vod-stats',
+      ]);
       try {
         await exporter.metrics(); // the first scrape also opens the connection (SELECT)
         const stats = async () => Number(/total_commands_processed:(\d+)/.exec(String((await redis.run(['INFO', 'stats']))[0]))?.[1]);
@@ -111,7 +135,11 @@ describe('Redis', () => {
 
   test('with Redis unreachable, every database family still comes out and the live collectors say they failed', async () => {
     const deadPort = await freePort();
-    const exporter = await startExporter({ ...postgresEnv(db.url), REDIS_HOST: redisUrl().hostname, REDIS_PORT: String(deadPort) }, ['--include-epg-stats', '--include-client-stats', '--include-vod-stats']);
+    const exporter = await startExporter({ ...postgresEnv(db.url), REDIS_HOST: redisUrl().hostname, REDIS_PORT: String(deadPort) }, [
+      '--include-epg-stats',
+      '--include-client-stats',
+      '--include-vod-stats',
+    ]);
     try {
       const response = await exporter.get('/metrics');
       assert.equal(response.status, 200);
@@ -148,7 +176,14 @@ describe('Redis writes are impossible', () => {
     const url = redisUrl();
     const source = new RedisSource({ host: url.hostname, port: Number(url.port), db: redis.db, tls: false }, silentLogger);
     try {
-      for (const command of [['SET', 'x', '1'], ['DEL', 'x'], ['FLUSHDB'], ['CONFIG', 'GET', '*'], ['KEYS', '*'], ['EVAL', 'return 1', '0']]) {
+      for (const command of [
+        ['SET', 'x', '1'],
+        ['DEL', 'x'],
+        ['FLUSHDB'],
+        ['CONFIG', 'GET', '*'],
+        ['KEYS', '*'],
+        ['EVAL', 'return 1', '0'],
+      ]) {
         await assert.rejects(source.pipeline([command]), /only read commands are allowed/, command.join(' '));
       }
       assert.equal(source.roundTrips, 0, 'nothing was sent');

@@ -98,7 +98,10 @@ describe('statements per scrape', () => {
     await db.client.query(`
       INSERT INTO m3u_m3uaccount (name, server_url, max_streams, is_active, created_at, locked, refresh_interval, stale_stream_days, account_type, status, priority)
       SELECT 'Bulk provider ' || g, 'http://p' || g || '.example', 1, true, now(), false, 24, 7, 'XC', 'success', 0 FROM generate_series(1, ${Math.ceil(channels / 10)}) g`);
-    const exporter = await startExporter({ ...postgresEnv(db.url), POSTGRES_USER: 'stmt_counter' }, ['--include-epg-stats', '--include-legacy-metrics']);
+    const exporter = await startExporter({ ...postgresEnv(db.url), POSTGRES_USER: 'stmt_counter' }, [
+      '--include-epg-stats',
+      '--include-legacy-metrics',
+    ]);
     try {
       const before = await statementsRun(admin, db.name);
       const m = parseExposition(await exporter.metrics());
@@ -129,7 +132,8 @@ describe('statements per scrape', () => {
     assert.equal(small.perScrape, 5);
     assert.equal(large.perScrape, small.perScrape);
     assert.equal(large.concurrent, large.perScrape, 'eight simultaneous scrapes cost one collection');
-    for (const text of large.responses) assert.equal(sampleValue(parseExposition(text), 'dispatcharr_m3u_accounts', { status: 'total' }), 4 + 1000);
+    for (const text of large.responses)
+      assert.equal(sampleValue(parseExposition(text), 'dispatcharr_m3u_accounts', { status: 'total' }), 4 + 1000);
   });
 });
 

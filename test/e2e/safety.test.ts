@@ -40,7 +40,10 @@ describe('read-only role', () => {
   });
 
   test('the exporter serves every database family as a SELECT-only role', async () => {
-    const exporter = await startExporter({ ...postgresEnv(db.url), POSTGRES_USER: role, POSTGRES_PASSWORD: password }, ['--include-epg-stats', '--include-legacy-metrics']);
+    const exporter = await startExporter({ ...postgresEnv(db.url), POSTGRES_USER: role, POSTGRES_PASSWORD: password }, [
+      '--include-epg-stats',
+      '--include-legacy-metrics',
+    ]);
     try {
       const m = parseExposition(await exporter.metrics());
       assert.equal(sampleValue(m, 'dispatcharr_up'), 1);
@@ -77,14 +80,7 @@ describe('read-only role', () => {
   });
 });
 
-const HOSTILE_NAMES = [
-  'Quote "q" provider',
-  'Back\\slash\\',
-  'Two\nlines',
-  'Ünïcødé 📺 チャンネル',
-  '{evil="1"},x',
-  'a'.repeat(255),
-];
+const HOSTILE_NAMES = ['Quote "q" provider', 'Back\\slash\\', 'Two\nlines', 'Ünïcødé 📺 チャンネル', '{evil="1"},x', 'a'.repeat(255)];
 
 const LONG_CHANNEL_NAME = `Ch "quoted" \\ back\nnew 📺 ${'x'.repeat(500)}`.slice(0, 500);
 const epgName = (name: string) => `EPG ${name}`.slice(0, 255);
@@ -102,23 +98,56 @@ describe('hostile names through a real Prometheus', () => {
     data = await seedDataset(db);
     for (const [i, name] of HOSTILE_NAMES.entries()) {
       await db.insert('m3u_m3uaccount', {
-        name, account_type: 'XC', status: 'success', is_active: true, locked: false, max_streams: 0, refresh_interval: 24,
-        stale_stream_days: 7, priority: 0, created_at: new Date(), username: `user "${i}"\\`, server_url: i === 0 ? longUrl : `http://h${i}.example`,
+        name,
+        account_type: 'XC',
+        status: 'success',
+        is_active: true,
+        locked: false,
+        max_streams: 0,
+        refresh_interval: 24,
+        stale_stream_days: 7,
+        priority: 0,
+        created_at: new Date(),
+        username: `user "${i}"\\`,
+        server_url: i === 0 ? longUrl : `http://h${i}.example`,
       });
-      await db.insert('epg_epgsource', { name: epgName(name), source_type: 'xmltv', status: 'idle', refresh_interval: 24, created_at: new Date(), priority: i, is_active: true });
+      await db.insert('epg_epgsource', {
+        name: epgName(name),
+        source_type: 'xmltv',
+        status: 'idle',
+        refresh_interval: 24,
+        created_at: new Date(),
+        priority: i,
+        is_active: true,
+      });
     }
     // A live channel with a 500-character name full of characters that need escaping (names are varchar(512) from v0.24).
     const uuid = crypto.randomUUID();
     const channelId = await db.insert('dispatcharr_channels_channel', {
-      name: LONG_CHANNEL_NAME, channel_number: 42, uuid, user_level: 0, auto_created: false, created_at: new Date(), updated_at: new Date(),
+      name: LONG_CHANNEL_NAME,
+      channel_number: 42,
+      uuid,
+      user_level: 0,
+      auto_created: false,
+      created_at: new Date(),
+      updated_at: new Date(),
     });
     redis = await openRedisWriter(allocateRedisDb());
     await startChannel(redis, {
-      prefix: 'live:', channelId, uuid, streamId: data.streams.a1, m3uProfileId: data.profiles.aDefault, profileCapped: true,
-      streamProfileId: data.streamProfiles.proxy, initTime: Date.now() / 1000 - 30, totalBytes: 1000,
+      prefix: 'live:',
+      channelId,
+      uuid,
+      streamId: data.streams.a1,
+      m3uProfileId: data.profiles.aDefault,
+      profileCapped: true,
+      streamProfileId: data.streamProfiles.proxy,
+      initTime: Date.now() / 1000 - 30,
+      totalBytes: 1000,
     });
     exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(redis.db) }, ['--include-epg-stats', '--include-source-urls']);
-    prometheus = await startPrometheus(join(process.env['TEST_TMP'] ?? '/tmp', `prometheus-hostile-${process.pid}`), [`127.0.0.1:${exporter.port}`]);
+    prometheus = await startPrometheus(join(process.env['TEST_TMP'] ?? '/tmp', `prometheus-hostile-${process.pid}`), [
+      `127.0.0.1:${exporter.port}`,
+    ]);
   });
   after(async () => {
     await prometheus.stop();
@@ -134,11 +163,16 @@ describe('hostile names through a real Prometheus', () => {
   });
 
   test('Prometheus scrapes it and returns the same label values', async () => {
-    const series = await waitFor('Prometheus to store the hostile series', async () => {
-      const result = await prometheus.query('dispatcharr_m3u_account_stream_count');
-      if (result.length < HOSTILE_NAMES.length + 4) throw new Error(`only ${result.length} series so far`);
-      return result;
-    }, 30_000, 500);
+    const series = await waitFor(
+      'Prometheus to store the hostile series',
+      async () => {
+        const result = await prometheus.query('dispatcharr_m3u_account_stream_count');
+        if (result.length < HOSTILE_NAMES.length + 4) throw new Error(`only ${result.length} series so far`);
+        return result;
+      },
+      30_000,
+      500,
+    );
     const stored = series.map((s) => s.metric['account_name']);
     for (const name of HOSTILE_NAMES) assert.ok(stored.includes(name), `Prometheus lost ${JSON.stringify(name)}`);
     const first = series.find((s) => s.metric['account_name'] === HOSTILE_NAMES[0]);
@@ -146,7 +180,11 @@ describe('hostile names through a real Prometheus', () => {
     assert.equal(first?.metric['server_url'], longUrl.replace('hunter2', 'REDACTED'));
     assert.equal(first?.metric['server_url']?.length, longUrl.length + 1);
     const epg = await prometheus.query('dispatcharr_epg_source_priority');
-    for (const name of HOSTILE_NAMES) assert.ok(epg.some((s) => s.metric['source_name'] === epgName(name)), epgName(name));
+    for (const name of HOSTILE_NAMES)
+      assert.ok(
+        epg.some((s) => s.metric['source_name'] === epgName(name)),
+        epgName(name),
+      );
     const channel = await prometheus.query('dispatcharr_stream_metadata');
     assert.equal(channel[0]?.metric['channel_name'], LONG_CHANNEL_NAME);
     assert.equal(channel[0]?.metric['channel_name']?.length, 500);

@@ -29,7 +29,11 @@ describe('TLS connections', () => {
     chmodSync(serverKey, 0o600);
     const user = serviceUser();
     if ('uid' in user) chownSync(serverKey, user.uid, user.gid);
-    postgres = await startPostgres(join(dir, 'postgres'), undefined, ['ssl=on', `ssl_cert_file=${certs.cert}`, `ssl_key_file=${serverKey}`]);
+    postgres = await startPostgres(join(dir, 'postgres'), undefined, [
+      'ssl=on',
+      `ssl_cert_file=${certs.cert}`,
+      `ssl_key_file=${serverKey}`,
+    ]);
     redis = await startRedis(join(dir, 'redis'), certs);
     db = await createTestDatabase('v0.29', 'tls', postgres.url);
     await seedDataset(db);
@@ -42,8 +46,13 @@ describe('TLS connections', () => {
 
   const env = (ca: string) => ({
     ...postgresEnv(db.url),
-    POSTGRES_SSL: 'true', POSTGRES_SSL_MODE: 'verify-full', POSTGRES_SSL_CA_CERT: ca,
-    REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port), REDIS_SSL: 'true', REDIS_SSL_CA_CERT: ca,
+    POSTGRES_SSL: 'true',
+    POSTGRES_SSL_MODE: 'verify-full',
+    POSTGRES_SSL_CA_CERT: ca,
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: String(redis.port),
+    REDIS_SSL: 'true',
+    REDIS_SSL_CA_CERT: ca,
   });
 
   test('verified TLS to PostgreSQL and Redis', async () => {

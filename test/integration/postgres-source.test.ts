@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { silentLogger } from '../../src/log.js';
-import {
-  readChannelCounts,
-  readEpgSources,
-  readM3uAccounts,
-  readProfiles,
-  readSchemaLevel,
-} from '../../src/sources/dispatcharr-db.js';
+import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../../src/sources/dispatcharr-db.js';
 import { PostgresSource } from '../../src/sources/postgres.js';
 import { DAY, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
 import { createTestDatabase, postgresConfig, type SchemaVersion, type TestDatabase } from '../support/database.js';
@@ -41,7 +35,13 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       const accounts = await readM3uAccounts(source);
       assert.deepEqual(
         accounts.map((a) => [a.name, a.locked, a.streamCount]),
-        [['custom', true, 1], ['Provider A', false, 3], ['Provider B', false, 2], ['CUSTOM', false, 0], ['Old Provider', false, 1]],
+        [
+          ['custom', true, 1],
+          ['Provider A', false, 3],
+          ['Provider B', false, 2],
+          ['CUSTOM', false, 0],
+          ['Old Provider', false, 1],
+        ],
       );
       assert.equal(accounts[1]?.username, 'alice');
       assert.ok(!JSON.stringify(accounts).includes('hunter2'), 'account passwords are never read');
@@ -49,7 +49,10 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
 
     test('dummy EPG sources are not read', async () => {
       const sources = await readEpgSources(source);
-      assert.deepEqual(sources.map((s) => s.name), ['XMLTV Main', 'SD', 'Backup Guide']);
+      assert.deepEqual(
+        sources.map((s) => s.name),
+        ['XMLTV Main', 'SD', 'Backup Guide'],
+      );
     });
 
     test('channel counts: total, enabled in a channel profile, groups', async () => {
@@ -85,7 +88,10 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       await Promise.all(Array.from({ length: 12 }, () => source.query('SELECT pg_sleep(0.05)')));
       const admin = new pg.Client({ connectionString: db.url });
       await admin.connect();
-      const result = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dispatcharr-exporter' AND datname = $1`, [db.name]);
+      const result = await admin.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dispatcharr-exporter' AND datname = $1`,
+        [db.name],
+      );
       await admin.end();
       assert.ok((result.rows[0]?.n ?? 99) <= 2, `saw ${result.rows[0]?.n} connections`);
     });

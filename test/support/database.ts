@@ -118,7 +118,10 @@ export async function createTestDatabase(version: SchemaVersion, label = 'db', s
       const columns = Object.keys(row);
       const sql = `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')})
                    VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id::text AS id`;
-      const result = await client.query<{ id: string }>(sql, columns.map((c) => row[c]));
+      const result = await client.query<{ id: string }>(
+        sql,
+        columns.map((c) => row[c]),
+      );
       return result.rows[0]?.id ?? '';
     },
     async drop() {

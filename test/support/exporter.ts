@@ -21,7 +21,10 @@ export function bundlePath(): string {
 }
 
 /** Runs the exporter to completion (for --help, bad configuration...). */
-export function runExporterOnce(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runExporterOnce(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bundlePath(), ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } });
     let stdout = '';

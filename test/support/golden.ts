@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Families whose values depend on the clock, the machine or the run, checked by other assertions. */
-const VOLATILE = /^(process_|dispatcharr_exporter_collector_duration_seconds|dispatcharr_exporter_redis_round_trips|dispatcharr_profile_days_to_expiry|dispatcharr_profile_expiry_timestamp_seconds)/;
+const VOLATILE =
+  /^(process_|dispatcharr_exporter_collector_duration_seconds|dispatcharr_exporter_redis_round_trips|dispatcharr_profile_days_to_expiry|dispatcharr_profile_expiry_timestamp_seconds)/;
 
 export function stableExposition(text: string, port: number): string {
   const kept: string[] = [];
@@ -23,5 +24,9 @@ export function assertGolden(name: string, actual: string): void {
     if (process.env['UPDATE_GOLDEN'] !== '1') assert.fail(`golden file ${name} did not exist; written for review`);
     return;
   }
-  assert.equal(actual, readFileSync(path, 'utf8'), `output differs from golden file ${name} (UPDATE_GOLDEN=1 rewrites it; review the diff)`);
+  assert.equal(
+    actual,
+    readFileSync(path, 'utf8'),
+    `output differs from golden file ${name} (UPDATE_GOLDEN=1 rewrites it; review the diff)`,
+  );
 }

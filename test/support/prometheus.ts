@@ -8,7 +8,10 @@ import { freePort, waitFor } from './ports.js';
 export function promtoolCheckMetrics(text: string): { status: number | null; findings: string[] } {
   const promtool = requireBinary('promtool', 'TEST_PROMTOOL', 'prometheus');
   const result = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  const findings = `${result.stdout}\n${result.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const findings = `${result.stdout}\n${result.stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return { status: result.status, findings };
 }
 
@@ -40,15 +43,23 @@ export async function startPrometheus(dir: string, targets: string[]): Promise<R
     { stdio: ['ignore', log, log] },
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('Prometheus to be ready', async () => {
-    const response = await fetch(`${url}/-/ready`);
-    if (!response.ok) throw new Error(`ready answered ${response.status}`);
-  }, 30_000);
+  await waitFor(
+    'Prometheus to be ready',
+    async () => {
+      const response = await fetch(`${url}/-/ready`);
+      if (!response.ok) throw new Error(`ready answered ${response.status}`);
+    },
+    30_000,
+  );
   return {
     url,
     async query(expr) {
       const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
-      const body = (await response.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      const body = (await response.json()) as {
+        status: string;
+        error?: string;
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
       if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error}`);
       return body.data.result;
     },

@@ -52,11 +52,24 @@ export async function startPostgres(dir: string, port?: number, settings: string
   port ??= await freePort();
   const log = openSync(join(dir, 'postgres.log'), 'a');
   const args = [
-    '-D', data, '-p', String(port), '-k', socket,
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'shared_preload_libraries=pg_stat_statements',
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-    '-c', 'max_connections=200',
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    socket,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'shared_preload_libraries=pg_stat_statements',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'max_connections=200',
     ...settings.flatMap((setting) => ['-c', setting]),
   ];
   const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', log, log], cwd: dir, ...user });
@@ -77,7 +90,20 @@ export async function startRedis(dir: string, tls?: { cert: string; key: string;
   const port = await freePort();
   const log = openSync(join(dir, 'redis.log'), 'a');
   const listen = tls
-    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no']
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        tls.cert,
+        '--tls-key-file',
+        tls.key,
+        '--tls-ca-cert-file',
+        tls.ca,
+        '--tls-auth-clients',
+        'no',
+      ]
     : ['--port', String(port)];
   const child = spawn(binary, [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', log, log],

@@ -25,21 +25,42 @@ function values(families: MetricFamily[], name: string): [Record<string, string>
 const accounts = [
   account({ id: '1', name: 'custom', locked: true, streamCount: 40 }),
   account({ id: '2', name: 'Custom', status: 'success', streamCount: 12 }),
-  account({ id: '3', name: 'Xtream', accountType: 'XC', status: 'error', isActive: false, username: 'alice', serverUrl: 'http://x.example:8080?password=pw', streamCount: 5 }),
+  account({
+    id: '3',
+    name: 'Xtream',
+    accountType: 'XC',
+    status: 'error',
+    isActive: false,
+    username: 'alice',
+    serverUrl: 'http://x.example:8080?password=pw',
+    streamCount: 5,
+  }),
   account({ id: '4', name: 'Odd', accountType: '', status: 'weird_status' }),
 ];
 
 test('m3u: the locked built-in account is left out, a user account named Custom is kept', () => {
   const out = m3uCollector.collect(snapshot({ m3uAccounts: ok(accounts) }), settings());
-  assert.deepEqual(values(out, 'dispatcharr_m3u_accounts'), [[{ status: 'total' }, 3], [{ status: 'active' }, 2]]);
-  assert.deepEqual(family(out, 'dispatcharr_m3u_account_stream_count').samples.map((s) => s.labels['account_name']), ['Custom', 'Xtream', 'Odd']);
+  assert.deepEqual(values(out, 'dispatcharr_m3u_accounts'), [
+    [{ status: 'total' }, 3],
+    [{ status: 'active' }, 2],
+  ]);
+  assert.deepEqual(
+    family(out, 'dispatcharr_m3u_account_stream_count').samples.map((s) => s.labels['account_name']),
+    ['Custom', 'Xtream', 'Odd'],
+  );
 });
 
 test('m3u: all seven statuses with zeros, then unknown statuses found in the data', () => {
   const out = m3uCollector.collect(snapshot({ m3uAccounts: ok(accounts) }), settings());
   assert.deepEqual(values(out, 'dispatcharr_m3u_account_status'), [
-    [{ status: 'idle' }, 0], [{ status: 'fetching' }, 0], [{ status: 'parsing' }, 0], [{ status: 'error' }, 1],
-    [{ status: 'success' }, 1], [{ status: 'pending_setup' }, 0], [{ status: 'disabled' }, 0], [{ status: 'weird_status' }, 1],
+    [{ status: 'idle' }, 0],
+    [{ status: 'fetching' }, 0],
+    [{ status: 'parsing' }, 0],
+    [{ status: 'error' }, 1],
+    [{ status: 'success' }, 1],
+    [{ status: 'pending_setup' }, 0],
+    [{ status: 'disabled' }, 0],
+    [{ status: 'weird_status' }, 1],
   ]);
 });
 
@@ -47,20 +68,32 @@ test('m3u: stream counts carry the seed labels; source URLs only when asked, red
   const plain = values(m3uCollector.collect(snapshot({ m3uAccounts: ok(accounts) }), settings()), 'dispatcharr_m3u_account_stream_count');
   assert.deepEqual(plain[1], [{ account_id: '3', account_name: 'Xtream', account_type: 'XC', status: 'error', is_active: 'false' }, 5]);
   assert.equal(plain[2]?.[0]['account_type'], 'unknown');
-  const withUrls = values(m3uCollector.collect(snapshot({ m3uAccounts: ok(accounts) }), settings({ include_source_urls: true })), 'dispatcharr_m3u_account_stream_count');
+  const withUrls = values(
+    m3uCollector.collect(snapshot({ m3uAccounts: ok(accounts) }), settings({ include_source_urls: true })),
+    'dispatcharr_m3u_account_stream_count',
+  );
   assert.deepEqual(withUrls[1]?.[0], {
-    account_id: '3', account_name: 'Xtream', account_type: 'XC', status: 'error', is_active: 'false',
-    username: 'alice', server_url: 'http://x.example:8080?password=REDACTED',
+    account_id: '3',
+    account_name: 'Xtream',
+    account_type: 'XC',
+    status: 'error',
+    is_active: 'false',
+    username: 'alice',
+    server_url: 'http://x.example:8080?password=REDACTED',
   });
   assert.equal(withUrls[0]?.[0]['username'], undefined);
 });
 
 test('m3u: the legacy info family exists only with include_legacy_metrics', () => {
   const off = m3uCollector.collect(snapshot({ m3uAccounts: ok(accounts) }), settings());
-  assert.equal(off.find((f) => f.name === 'dispatcharr_m3u_account_info'), undefined);
+  assert.equal(
+    off.find((f) => f.name === 'dispatcharr_m3u_account_info'),
+    undefined,
+  );
   const on = m3uCollector.collect(snapshot({ m3uAccounts: ok(accounts) }), settings({ include_legacy_metrics: true }));
   assert.deepEqual(values(on, 'dispatcharr_m3u_account_info')[0], [
-    { account_id: '2', account_name: 'Custom', account_type: 'STD', status: 'success', is_active: 'true', stream_count: '12' }, 1,
+    { account_id: '2', account_name: 'Custom', account_type: 'STD', status: 'success', is_active: 'true', stream_count: '12' },
+    1,
   ]);
 });
 
@@ -74,11 +107,24 @@ test('epg: counts, six statuses, priority with its real meaning, url only with i
     { id: '2', name: 'SD', sourceType: 'schedules_direct', status: 'error', isActive: false, priority: 5, url: null },
   ];
   const out = epgCollector.collect(snapshot({ epgSources: ok(sources) }), settings({ include_epg_stats: true, include_source_urls: true }));
-  assert.deepEqual(values(out, 'dispatcharr_epg_sources'), [[{ status: 'total' }, 2], [{ status: 'active' }, 1]]);
+  assert.deepEqual(values(out, 'dispatcharr_epg_sources'), [
+    [{ status: 'total' }, 2],
+    [{ status: 'active' }, 1],
+  ]);
   assert.equal(family(out, 'dispatcharr_epg_source_status').samples.length, 6);
   assert.match(family(out, 'dispatcharr_epg_source_priority').help, /higher/);
   assert.deepEqual(values(out, 'dispatcharr_epg_source_priority'), [
-    [{ source_id: '1', source_name: 'Main', source_type: 'xmltv', status: 'success', is_active: 'true', url: 'http://e/x.xml?token=REDACTED' }, 10],
+    [
+      {
+        source_id: '1',
+        source_name: 'Main',
+        source_type: 'xmltv',
+        status: 'success',
+        is_active: 'true',
+        url: 'http://e/x.xml?token=REDACTED',
+      },
+      10,
+    ],
     [{ source_id: '2', source_name: 'SD', source_type: 'schedules_direct', status: 'error', is_active: 'false' }, 5],
   ]);
   assert.equal(epgCollector.enabled(settings()), false);
@@ -86,7 +132,10 @@ test('epg: counts, six statuses, priority with its real meaning, url only with i
 
 test('channels: total, enabled and groups', () => {
   const out = channelsCollector.collect(snapshot({ channelCounts: ok({ total: 10, enabled: 7, groups: 3 }) }), settings());
-  assert.deepEqual(values(out, 'dispatcharr_channels'), [[{ status: 'total' }, 10], [{ status: 'enabled' }, 7]]);
+  assert.deepEqual(values(out, 'dispatcharr_channels'), [
+    [{ status: 'total' }, 10],
+    [{ status: 'enabled' }, 7],
+  ]);
   assert.deepEqual(values(out, 'dispatcharr_channel_groups'), [[{}, 3]]);
 });
 
@@ -116,8 +165,18 @@ test('core: versions and the seed settings labels in the seed order, without sec
   assert.deepEqual(values(out, 'dispatcharr_exporter_info'), [[{ version: '9.9.9' }, 1]]);
   const labels: Record<string, string> = values(out, 'dispatcharr_exporter_settings_info')[0]?.[0] ?? {};
   assert.deepEqual(Object.keys(labels), [
-    'auto_start', 'suppress_access_logs', 'disable_update_notifications', 'port', 'host', 'base_url', 'include_m3u_stats',
-    'include_epg_stats', 'include_vod_stats', 'include_client_stats', 'include_source_urls', 'include_legacy_metrics',
+    'auto_start',
+    'suppress_access_logs',
+    'disable_update_notifications',
+    'port',
+    'host',
+    'base_url',
+    'include_m3u_stats',
+    'include_epg_stats',
+    'include_vod_stats',
+    'include_client_stats',
+    'include_source_urls',
+    'include_legacy_metrics',
   ]);
   assert.equal(labels['base_url'], 'http://admin:REDACTED@dispatcharr.lan:9191');
   assert.equal(labels['suppress_access_logs'], 'true');

@@ -53,8 +53,16 @@ test('boolean flags accept a bare name, =value and --no-name', () => {
 
 test('Dispatcharr variable names configure the connections', () => {
   const c = config([], {
-    POSTGRES_HOST: 'db', POSTGRES_PORT: '5436', POSTGRES_DB: 'd', POSTGRES_USER: 'u', POSTGRES_PASSWORD: 'p',
-    REDIS_HOST: 'redis', REDIS_PORT: '6380', REDIS_DB: '2', REDIS_USER: 'ru', REDIS_PASSWORD: 'rp',
+    POSTGRES_HOST: 'db',
+    POSTGRES_PORT: '5436',
+    POSTGRES_DB: 'd',
+    POSTGRES_USER: 'u',
+    POSTGRES_PASSWORD: 'p',
+    REDIS_HOST: 'redis',
+    REDIS_PORT: '6380',
+    REDIS_DB: '2',
+    REDIS_USER: 'ru',
+    REDIS_PASSWORD: 'rp',
     DISPATCHARR_VERSION: '0.29.0',
   });
   assert.deepEqual(c.postgres, { host: 'db', port: 5436, database: 'd', user: 'u', password: 'p' });
@@ -63,7 +71,11 @@ test('Dispatcharr variable names configure the connections', () => {
 });
 
 test('a URL wins over single variables at its level, and flags still win over it', () => {
-  const env = { POSTGRES_HOST: 'ignored', DATABASE_URL: 'postgres://u%40x:p%2Fw@pg.example:6000/dispatch', REDIS_URL: 'rediss://:pw@r.example:7000/3' };
+  const env = {
+    POSTGRES_HOST: 'ignored',
+    DATABASE_URL: 'postgres://u%40x:p%2Fw@pg.example:6000/dispatch',
+    REDIS_URL: 'rediss://:pw@r.example:7000/3',
+  };
   const c = config(['--postgres-db', 'fromflag'], env);
   assert.deepEqual(c.postgres, { host: 'pg.example', port: 6000, database: 'fromflag', user: 'u@x', password: 'p/w' });
   assert.deepEqual(c.redis, { host: 'r.example', port: 7000, db: 3, password: 'pw', tls: true });
@@ -83,7 +95,10 @@ test('password files win over password variables', () => {
 test('bad values are refused with one line naming the setting, the value and where it came from', () => {
   assert.match(failure(['--port', '0']), /invalid port "0" \(from --port\)/);
   assert.match(failure(['--port=70000']), /invalid port "70000"/);
-  assert.match(failure([], { DISPATCHARR_EXPORTER_INCLUDE_EPG_STATS: 'maybe' }), /invalid include_epg_stats "maybe" \(from DISPATCHARR_EXPORTER_INCLUDE_EPG_STATS\): expected true or false/);
+  assert.match(
+    failure([], { DISPATCHARR_EXPORTER_INCLUDE_EPG_STATS: 'maybe' }),
+    /invalid include_epg_stats "maybe" \(from DISPATCHARR_EXPORTER_INCLUDE_EPG_STATS\): expected true or false/,
+  );
   assert.match(failure(['--unknown-flag']), /unknown flag --unknown-flag/);
   assert.match(failure(['stray']), /unexpected argument "stray"/);
   assert.match(failure(['--port']), /flag --port needs a value/);
@@ -114,14 +129,26 @@ test('--help lists every flag and variable; passwords have no flag', () => {
 test("Dispatcharr's TLS variables: modes, certificate files, rediss URLs", () => {
   const dir = mkdtempSync(join(tmpdir(), 'tls-'));
   writeFileSync(join(dir, 'ca.pem'), 'CA PEM');
-  const c = config([], { POSTGRES_SSL: 'true', POSTGRES_SSL_MODE: 'verify-ca', POSTGRES_SSL_CA_CERT: join(dir, 'ca.pem'), REDIS_SSL: 'true', REDIS_SSL_VERIFY: 'false' });
+  const c = config([], {
+    POSTGRES_SSL: 'true',
+    POSTGRES_SSL_MODE: 'verify-ca',
+    POSTGRES_SSL_CA_CERT: join(dir, 'ca.pem'),
+    REDIS_SSL: 'true',
+    REDIS_SSL_VERIFY: 'false',
+  });
   assert.deepEqual(c.postgres.tls, { verify: true, verifyHost: false, ca: 'CA PEM' });
   assert.equal(c.redis.tls, true);
   assert.deepEqual(c.redis.tlsOptions, { verify: false, verifyHost: false });
   assert.equal(config([]).postgres.tls, undefined);
   assert.equal(config([], { REDIS_URL: 'rediss://r:6380' }).redis.tls, true);
-  assert.match(failure([], { POSTGRES_SSL: 'yes', POSTGRES_SSL_MODE: 'prefer' }), /invalid postgres_ssl_mode "prefer" \(from POSTGRES_SSL_MODE\): expected require, verify-ca, verify-full/);
-  assert.match(failure([], { POSTGRES_SSL: 'yes', POSTGRES_SSL_CA_CERT: '/missing.pem' }), /cannot read postgres_ssl_ca_cert "\/missing.pem"/);
+  assert.match(
+    failure([], { POSTGRES_SSL: 'yes', POSTGRES_SSL_MODE: 'prefer' }),
+    /invalid postgres_ssl_mode "prefer" \(from POSTGRES_SSL_MODE\): expected require, verify-ca, verify-full/,
+  );
+  assert.match(
+    failure([], { POSTGRES_SSL: 'yes', POSTGRES_SSL_CA_CERT: '/missing.pem' }),
+    /cannot read postgres_ssl_ca_cert "\/missing.pem"/,
+  );
 });
 
 test('the base URL loses its trailing slash', () => {

@@ -16,10 +16,29 @@ const U2 = '22222222-2222-4222-8222-222222222222';
 const live: LiveState = {
   channels: [
     {
-      uuid: U1, keyPrefix: 'live:',
-      metadata: { state: 'active', init_time: String(NOW - 100), total_bytes: '1250000', source_fps: '25.0', ffmpeg_speed: '0.98x', video_codec: 'hevc', resolution: '3840x2160' },
+      uuid: U1,
+      keyPrefix: 'live:',
+      metadata: {
+        state: 'active',
+        init_time: String(NOW - 100),
+        total_bytes: '1250000',
+        source_fps: '25.0',
+        ffmpeg_speed: '0.98x',
+        video_codec: 'hevc',
+        resolution: '3840x2160',
+      },
       clients: [
-        { id: 'c1', fields: { ip_address: '192.0.2.1', connected_at: String(NOW - 40), bytes_sent: '2048', avg_rate_KBps: '100.0', current_rate_KBps: '0.0', user_id: '7' } },
+        {
+          id: 'c1',
+          fields: {
+            ip_address: '192.0.2.1',
+            connected_at: String(NOW - 40),
+            bytes_sent: '2048',
+            avg_rate_KBps: '100.0',
+            current_rate_KBps: '0.0',
+            user_id: '7',
+          },
+        },
         { id: 'c2', fields: { ip_address: '192.0.2.1', user_agent: 'x' } },
       ],
     },
@@ -37,15 +56,31 @@ const live: LiveState = {
 
 function row(overrides: Partial<LiveChannelRow> & Pick<LiveChannelRow, 'uuid'>): LiveChannelRow {
   return {
-    channelId: '1', name: 'Channel', number: 1001, logoId: null, groupName: null, streamId: '5', streamName: 'S', provider: 'P',
-    providerType: 'XC', profileId: '10', profileName: 'Default', profileMaxStreams: 4, streamProfile: 'ffmpeg', position: 0, availableStreams: 2,
+    channelId: '1',
+    name: 'Channel',
+    number: 1001,
+    logoId: null,
+    groupName: null,
+    streamId: '5',
+    streamName: 'S',
+    provider: 'P',
+    providerType: 'XC',
+    profileId: '10',
+    profileName: 'Default',
+    profileMaxStreams: 4,
+    streamProfile: 'ffmpeg',
+    position: 0,
+    availableStreams: 2,
     ...overrides,
   };
 }
 
 const snap = snapshot({
   live: ok(live),
-  liveJoin: ok({ channels: [row({ uuid: U1 }), row({ uuid: U2, number: null, streamId: '9', position: null, profileId: null, streamName: null })], usernames: { '7': 'bob' } }),
+  liveJoin: ok({
+    channels: [row({ uuid: U1 }), row({ uuid: U2, number: null, streamId: '9', position: null, profileId: null, streamName: null })],
+    usernames: { '7': 'bob' },
+  }),
   profiles: ok([profile({ id: '10', name: 'Default', maxStreams: 4 }), profile({ id: '11', name: 'Spare', maxStreams: 0 })]),
 });
 const settings = { ...DEFAULT_SETTINGS, include_client_stats: true, include_vod_stats: true };
@@ -96,7 +131,14 @@ test('clients: KiB/s become kbps, users are named, missing fields stay absent', 
   assert.equal(sampleValue(m, 'dispatcharr_client_connection_duration_seconds', c1), 40);
   assert.equal(sampleValue(m, 'dispatcharr_client_connection_duration_seconds', { client_id: 'c2' }), undefined);
   const info = m.get('dispatcharr_client_info')?.samples ?? [];
-  assert.deepEqual(info[0]?.labels, { ...c1, ip_address: '192.0.2.1', user_agent: 'unknown', worker_id: 'unknown', user_id: '7', username: 'bob' });
+  assert.deepEqual(info[0]?.labels, {
+    ...c1,
+    ip_address: '192.0.2.1',
+    user_agent: 'unknown',
+    worker_id: 'unknown',
+    user_id: '7',
+    username: 'bob',
+  });
 });
 
 test('vod: sessions and the open responses they stream', () => {

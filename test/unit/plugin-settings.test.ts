@@ -5,7 +5,12 @@ import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 
 test('saved switches and base_url apply; host and port stay as started', () => {
   const next = applyPluginSettings(DEFAULT_SETTINGS, {
-    include_epg_stats: true, include_m3u_stats: 'false', include_client_stats: 1, base_url: 'http://d.lan:9191/', port: 1234, host: '127.0.0.1',
+    include_epg_stats: true,
+    include_m3u_stats: 'false',
+    include_client_stats: 1,
+    base_url: 'http://d.lan:9191/',
+    port: 1234,
+    host: '127.0.0.1',
   });
   assert.equal(next.include_epg_stats, true);
   assert.equal(next.include_m3u_stats, false);

@@ -22,7 +22,13 @@ test('metadata keys of both prefixes are found; previews, timeshift and buffer k
     'profile_connections:3',
     'celery',
   ]);
-  assert.deepEqual([...found.metadataKeys], [[B, 'live:'], [A, 'ts_proxy:']].sort(([x], [y]) => String(x).localeCompare(String(y))));
+  assert.deepEqual(
+    [...found.metadataKeys],
+    [
+      [B, 'live:'],
+      [A, 'ts_proxy:'],
+    ].sort(([x], [y]) => String(x).localeCompare(String(y))),
+  );
   assert.deepEqual(found.vodKeys, ['vod_persistent_connection:vod_1_2222']);
   assert.deepEqual(found.reservedStreamKeys, ['channel_stream:12']);
   assert.deepEqual(found.streamProfileKeys, ['stream_profile:7']);

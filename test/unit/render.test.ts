@@ -50,7 +50,16 @@ test('python-float families keep the .0 of integral values', () => {
 
 test('hostile label values survive a strict parse unchanged', () => {
   const hostile = ['say "hi"', 'back\\slash', 'two\nlines', 'Ünïcødé 📺 チャンネル', 'x'.repeat(500), '\\"}', '{a="b"}', ''];
-  const text = renderExposition([gauge('m', 'h', hostile.map((value, i) => sample(i, { name: value })))]);
+  const text = renderExposition([
+    gauge(
+      'm',
+      'h',
+      hostile.map((value, i) => sample(i, { name: value })),
+    ),
+  ]);
   const parsed = parseExposition(text);
-  assert.deepEqual(parsed.get('m')?.samples.map((s) => s.labels['name']), hostile);
+  assert.deepEqual(
+    parsed.get('m')?.samples.map((s) => s.labels['name']),
+    hostile,
+  );
 });
