@@ -15,6 +15,7 @@ import { postgresEnv, startExporter } from '../test/support/exporter.js';
 import { connectClient, startChannel } from '../test/fixtures/redis-writer.js';
 import { openRedisWriter, redisEnv } from '../test/support/redis.js';
 import { startPostgres, startRedis, type RunningServer } from '../test/support/servers.js';
+import { errorMessage } from '../src/error-message.js';
 
 const SCRAPES = Number(process.env['BENCH_SCRAPES'] ?? 200);
 
@@ -137,6 +138,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`bench failed: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import yazl from 'yazl';
 import packageJson from '../package.json' with { type: 'json' };
+import { errorMessage } from '../src/error-message.js';
 
 const NODE_VERSION = '24.21.0';
 const NODE_BINARIES = {
@@ -132,6 +133,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`package failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`package failed: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -12,6 +12,7 @@ import { PostgresSource } from './sources/postgres.js';
 import { RedisSource } from './sources/redis.js';
 import { EXPORTER_VERSION } from './version.js';
 import { fixedSettings, pluginSettings } from './scrape/settings-source.js';
+import { errorMessage } from './error-message.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   let command: ReturnType<typeof loadConfig>;
@@ -37,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const logger = createLogger(config.logLevel);
   // A stray rejection (a backend socket failing at an odd moment) must not take the exporter down.
   process.on('unhandledRejection', (reason) => {
-    logger.error('unhandled rejection', { error: reason instanceof Error ? reason.message : String(reason) });
+    logger.error('unhandled rejection', { error: errorMessage(reason) });
   });
   const db = new PostgresSource(config.postgres, logger);
   const redis = new RedisSource(config.redis, logger);
@@ -68,7 +69,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     server = await listen(handler, config.settings.host, config.settings.port);
   } catch (error) {
-    process.stderr.write(`dispatcharr-exporter: cannot listen: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`dispatcharr-exporter: cannot listen: ${errorMessage(error)}\n`);
     await db.close();
     redis.close();
     return 1;

@@ -49,9 +49,6 @@ export interface M3uProfile {
   readonly id: string;
   readonly name: string;
   readonly maxStreams: number;
-  readonly isActive: boolean;
-  readonly isDefault: boolean;
-  readonly accountId: string;
   readonly accountName: string;
   readonly accountType: string;
   readonly accountLocked: boolean;
@@ -103,8 +100,6 @@ export interface LiveClient {
 /** A channel the proxy is serving: its metadata hash exists. */
 export interface LiveChannel {
   readonly uuid: string;
-  /** `ts_proxy:` up to Dispatcharr v0.24, `live:` from v0.25. */
-  readonly keyPrefix: string;
   readonly metadata: Fields<MetadataField>;
   /** Clients whose hash still exists; ids left in the set after their hash expired are not here. */
   readonly clients: readonly LiveClient[];
@@ -130,12 +125,10 @@ export interface LiveState {
 /** A live channel joined with Dispatcharr's database. */
 export interface LiveChannelRow {
   readonly uuid: string;
-  readonly channelId: string;
   /** Effective name and number (channel overrides applied, Dispatcharr v0.25+). */
   readonly name: string;
   readonly number: number | null;
   readonly logoId: string | null;
-  readonly groupName: string | null;
   readonly streamId: string | null;
   readonly streamName: string | null;
   readonly provider: string | null;

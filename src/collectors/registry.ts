@@ -16,6 +16,7 @@ import { profileConnectionsCollector } from './profile-connections.js';
 import { profilesCollector } from './profiles.js';
 import { streamsCollector } from './streams.js';
 import { vodCollector } from './vod.js';
+import { errorMessage } from '../error-message.js';
 
 export function defaultCollectors(identity: ExporterIdentity): Collector[] {
   return [
@@ -36,7 +37,6 @@ export interface CollectorOutcome {
   readonly success: boolean;
   /** Time spent reading the parts it needs plus building its families. */
   readonly seconds: number;
-  readonly error?: string;
 }
 
 export function neededParts(collectors: readonly Collector[], settings: Settings): Set<PartName> {
@@ -63,9 +63,9 @@ export function runCollectors(
       families.push(...collector.collect(snapshot, settings));
       outcomes.push({ name: collector.name, success: true, seconds: readSeconds + (performance.now() - started) / 1000 });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       logger.warn('collector failed', { collector: collector.name, error: message });
-      outcomes.push({ name: collector.name, success: false, seconds: readSeconds + (performance.now() - started) / 1000, error: message });
+      outcomes.push({ name: collector.name, success: false, seconds: readSeconds + (performance.now() - started) / 1000 });
     }
   }
   return { families, outcomes };

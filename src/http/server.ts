@@ -5,6 +5,7 @@ import { CONTENT_TYPE } from '../exposition/render.js';
 import type { Logger } from '../log.js';
 import type { Scraper } from '../scrape/scraper.js';
 import { landingPage } from './landing.js';
+import { errorMessage } from '../error-message.js';
 
 export interface HttpOptions {
   readonly scraper: Scraper;
@@ -82,7 +83,7 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
     scraper.scrape(deadline).then(
       (text) => send(req, res, 200, CONTENT_TYPE, text),
       (error: unknown) => {
-        logger.error('scrape failed', { error: error instanceof Error ? error.message : String(error) });
+        logger.error('scrape failed', { error: errorMessage(error) });
         send(req, res, 500, 'text/plain; charset=utf-8', '# scrape failed; see the exporter log\n');
       },
     );

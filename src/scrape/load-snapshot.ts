@@ -13,6 +13,7 @@ import { readLiveState } from '../sources/dispatcharr-redis.js';
 import type { Queryable } from '../sources/postgres.js';
 import type { RedisSource } from '../sources/redis.js';
 import { withDeadline } from './deadline.js';
+import { errorMessage } from '../error-message.js';
 
 export interface SnapshotSources {
   readonly db: Queryable;
@@ -37,10 +38,6 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
 
 /** Database parts that also need the live state from Redis. */
 const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin']);
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 async function timed<T>(read: () => Promise<T>): Promise<Part<T>> {
   const started = performance.now();

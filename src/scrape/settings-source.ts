@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { readPluginSettings } from '../sources/dispatcharr-db.js';
 import type { Queryable } from '../sources/postgres.js';
 import { withDeadline } from './deadline.js';
+import { errorMessage } from '../error-message.js';
 
 export type SettingsSource = (deadline: number) => Promise<Settings>;
 
@@ -20,7 +21,7 @@ export function pluginSettings(db: Queryable, key: string, base: Settings, logge
       last = applyPluginSettings(base, await withDeadline(readPluginSettings(db, key), deadline, 'plugin settings'));
     } catch (error) {
       logger.debug('could not read the plugin settings; keeping the last ones', {
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
     }
     return last;

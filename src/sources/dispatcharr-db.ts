@@ -114,17 +114,14 @@ export async function readProfiles(db: Queryable, level: SchemaLevel): Promise<M
     id: string;
     name: string;
     max_streams: number;
-    is_active: boolean;
-    is_default: boolean;
-    account_id: string;
     account_name: string;
     account_type: string;
     account_locked: boolean;
     exp_column: number | null;
     exp_info: string | null;
   }>(
-    `SELECT p.id::text AS id, p.name, p.max_streams, p.is_active, p.is_default,
-            a.id::text AS account_id, a.name AS account_name, a.account_type, a.locked AS account_locked,
+    `SELECT p.id::text AS id, p.name, p.max_streams,
+            a.name AS account_name, a.account_type, a.locked AS account_locked,
             ${expColumn} AS exp_column,
             CASE WHEN jsonb_typeof(p.custom_properties -> 'user_info') = 'object'
                  THEN p.custom_properties -> 'user_info' ->> 'exp_date' END AS exp_info
@@ -136,9 +133,6 @@ export async function readProfiles(db: Queryable, level: SchemaLevel): Promise<M
     id: row.id,
     name: row.name,
     maxStreams: row.max_streams,
-    isActive: row.is_active,
-    isDefault: row.is_default,
-    accountId: row.account_id,
     accountName: row.account_name,
     accountType: row.account_type,
     accountLocked: row.account_locked,
@@ -151,7 +145,7 @@ function idOrNull(text: string | undefined): number | null {
 }
 
 /**
- * One statement for every live channel at once: effective name and number, logo, group, the stream
+ * One statement for every live channel at once: effective name and number, logo, the stream
  * playing (metadata, else the reservation), its provider, the M3U profile holding the connection
  * (metadata, else `stream_profile:<stream>`), the stream profile (metadata, else the channel's, else
  * Dispatcharr's default), and the stream's place in the
@@ -169,7 +163,6 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
         name: 'COALESCE(o.name, c.name)',
         number: 'COALESCE(o.channel_number, c.channel_number)',
         logo: 'COALESCE(o.logo_id, c.logo_id)',
-        group: 'COALESCE(o.channel_group_id, c.channel_group_id)',
         profile: 'COALESCE(o.stream_profile_id, c.stream_profile_id)',
       }
     : {
@@ -177,7 +170,6 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
         name: 'c.name',
         number: 'c.channel_number',
         logo: 'c.logo_id',
-        group: 'c.channel_group_id',
         profile: 'c.stream_profile_id',
       };
   // Dispatcharr's default stream profile, the last fallback; text that is not an id is ignored, never cast.
@@ -187,11 +179,9 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
     : `(SELECT CASE WHEN value ~ '^[0-9]{1,18}$' THEN value::bigint END FROM core_coresettings WHERE key = 'default-stream-profile')`;
   const rows = await db.query<{
     uuid: string;
-    channel_id: string;
     name: string;
     number: number | null;
     logo_id: string | null;
-    group_name: string | null;
     stream_id: string | null;
     stream_name: string | null;
     provider: string | null;
@@ -207,7 +197,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
        SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS l(uuid, meta_stream, meta_m3u_profile, meta_stream_profile)
      ), chan AS (
        SELECT l.*, c.id AS channel_id, ${effective.name} AS name, ${effective.number} AS number, ${effective.logo} AS logo_id,
-              ${effective.group} AS group_id, ${effective.profile} AS channel_stream_profile,
+              ${effective.profile} AS channel_stream_profile,
               COALESCE(l.meta_stream, ($5::jsonb ->> c.id::text)::bigint) AS stream_id
          FROM live l
          JOIN dispatcharr_channels_channel c ON c.uuid = l.uuid
@@ -219,15 +209,13 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
          FROM dispatcharr_channels_channelstream cs
         WHERE cs.channel_id IN (SELECT channel_id FROM chan)
      )
-     SELECT ch.uuid::text AS uuid, ch.channel_id::text AS channel_id, ch.name, ch.number, ch.logo_id::text AS logo_id,
-            g.name AS group_name, ch.stream_id::text AS stream_id, s.name AS stream_name,
+     SELECT ch.uuid::text AS uuid, ch.name, ch.number, ch.logo_id::text AS logo_id, ch.stream_id::text AS stream_id, s.name AS stream_name,
             a.name AS provider, a.account_type AS provider_type,
             p.id::text AS profile_id, p.name AS profile_name, p.max_streams,
             sp.name AS stream_profile,
             pos.position::int AS position,
             COALESCE((SELECT max(r.available) FROM ranked r WHERE r.channel_id = ch.channel_id), 0)::int AS available
        FROM chan ch
-       LEFT JOIN dispatcharr_channels_channelgroup g ON g.id = ch.group_id
        LEFT JOIN dispatcharr_channels_stream s ON s.id = ch.stream_id
        LEFT JOIN m3u_m3uaccount a ON a.id = s.m3u_account_id
        LEFT JOIN m3u_m3uaccountprofile p ON p.id = COALESCE(ch.meta_m3u_profile, ($6::jsonb ->> ch.stream_id::text)::bigint)
@@ -238,11 +226,9 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
   );
   return rows.map((row) => ({
     uuid: row.uuid,
-    channelId: row.channel_id,
     name: row.name,
     number: row.number,
     logoId: row.logo_id,
-    groupName: row.group_name,
     streamId: row.stream_id,
     streamName: row.stream_name,
     provider: row.provider,

@@ -115,13 +115,13 @@ export async function readLiveState(redis: RedisSource): Promise<LiveState> {
 
   const live: LiveChannel[] = [];
   let clientIndex = 0;
-  channels.forEach(([uuid, prefix], i) => {
+  channels.forEach(([uuid], i) => {
     const clients = (clientIds[i] ?? []).flatMap((id) => {
       const fields = toFields<ClientField>(CLIENT_FIELDS, clientReplies[clientIndex++]);
       return fields ? [{ id, fields }] : [];
     });
     const metadata = toFields(METADATA_FIELDS, replies[i * 2]);
-    if (metadata) live.push({ uuid, keyPrefix: prefix, metadata, clients });
+    if (metadata) live.push({ uuid, metadata, clients });
   });
 
   let next = channels.length * 2;

@@ -4,6 +4,7 @@
  * The answer is cached so a scrape rarely waits for it.
  */
 import type { Logger } from '../log.js';
+import { errorMessage } from '../error-message.js';
 
 const SUCCESS_TTL_MS = 10 * 60_000;
 const FAILURE_TTL_MS = 60_000;
@@ -53,7 +54,7 @@ export class DispatcharrVersion {
       this.cached = { value, until: this.now() + SUCCESS_TTL_MS };
       return value;
     } catch (error) {
-      this.logger.debug('could not ask Dispatcharr its version', { error: error instanceof Error ? error.message : String(error) });
+      this.logger.debug('could not ask Dispatcharr its version', { error: errorMessage(error) });
       const value = this.cached?.value ?? 'unknown';
       this.cached = { value, until: this.now() + FAILURE_TTL_MS };
       return value;

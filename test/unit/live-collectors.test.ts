@@ -17,7 +17,6 @@ const live: LiveState = {
   channels: [
     {
       uuid: U1,
-      keyPrefix: 'live:',
       metadata: {
         state: 'active',
         init_time: String(NOW - 100),
@@ -42,7 +41,7 @@ const live: LiveState = {
         { id: 'c2', fields: { ip_address: '192.0.2.1', user_agent: 'x' } },
       ],
     },
-    { uuid: U2, keyPrefix: 'ts_proxy:', metadata: { init_time: String(NOW + 50), source_fps: '0', total_bytes: 'garbage' }, clients: [] },
+    { uuid: U2, metadata: { init_time: String(NOW + 50), source_fps: '0', total_bytes: 'garbage' }, clients: [] },
   ],
   vodSessions: [
     { id: 'v1', fields: { m3u_profile_id: '10', active_streams: '2' } },
@@ -56,11 +55,9 @@ const live: LiveState = {
 
 function row(overrides: Partial<LiveChannelRow> & Pick<LiveChannelRow, 'uuid'>): LiveChannelRow {
   return {
-    channelId: '1',
     name: 'Channel',
     number: 1001,
     logoId: null,
-    groupName: null,
     streamId: '5',
     streamName: 'S',
     provider: 'P',
