@@ -6,6 +6,11 @@ runs the exporter in-process: it starts one detached *supervisor* process (this 
 lives and runs the single-file exporter next to this file, restarting it if it dies. The kernel drops
 the lock when the supervisor exits, however it exits, so a crash never leaves a stale "running" flag.
 
+Two contracts have names here: the supervisor answers the launcher that started it with one line
+(ANSWER_READY, ANSWER_BUSY or ANSWER_FAILED plus the reason), and it knows the exporter is up when the
+exporter logs LISTENING_MARKER. The exporter's command line is derived from the manifest's settings
+fields (see exporter_arguments), so a new field needs no change here; secrets travel in the environment.
+
 Standard library only. Nothing here blocks a Dispatcharr request for more than about two seconds, and
 nothing is written outside this plugin's folder.
 """
@@ -47,10 +52,22 @@ SHORT_LIVED_COMMANDS = {"migrate", "makemigrations", "collectstatic", "shell", "
 ELF_MACHINES = {62: "x86_64", 183: "aarch64"}
 MACHINE_ALIASES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
+# The supervisor's one-line answer to the launcher that started it (Supervisor.answer, start_server).
+ANSWER_READY = "ready"  # the exporter listens
+ANSWER_BUSY = "busy"  # another supervisor holds the lock, so that one runs the exporter
+ANSWER_FAILED = "failed"  # followed by a space and the reason: the exporter exited before it listened
+
+# What the exporter logs once its HTTP server listens: src/cli.ts calls `logger.info('listening', ...)`,
+# which src/log.ts writes as the logfmt line `time=... level=info msg=listening ...`. The supervisor
+# waits for this token in the exporter's output (announces_listening); change both sides together.
+LISTENING_MARKER = "msg=listening"
+
 with open(os.path.join(HERE, "plugin.json"), encoding="utf-8") as _manifest_file:
     MANIFEST = json.load(_manifest_file)
 
-DEFAULTS = {field["id"]: field.get("default") for field in MANIFEST["fields"]}
+# `npm run package` generates the settings fields (from the exporter's option table) into the zip's
+# plugin.json; the repository's plugin.json has none, so an absent list means no fields.
+FIELDS = MANIFEST.get("fields", [])
 
 
 # --- small helpers ---------------------------------------------------------------------------------
@@ -92,9 +109,18 @@ def _as_bool(value, default):
     return default
 
 
-def effective_settings(saved):
-    """The saved plugin settings over the manifest defaults (Dispatcharr 0.15 passes only what was saved)."""
-    settings = dict(DEFAULTS)
+def field_defaults(fields):
+    """{field id: its default} of manifest settings fields."""
+    return {field["id"]: field.get("default") for field in fields if field.get("id")}
+
+
+DEFAULTS = field_defaults(FIELDS)
+
+
+def effective_settings(saved, defaults=None):
+    """The saved plugin settings over the defaults, by default the manifest's (Dispatcharr 0.15 passes only
+    what was saved). None values and a saved value that is not a dict are ignored."""
+    settings = dict(DEFAULTS if defaults is None else defaults)
     if isinstance(saved, dict):
         settings.update({key: value for key, value in saved.items() if value is not None})
     return settings
@@ -162,12 +188,13 @@ def _supervisor_pid():
 
 # --- checks and command line ------------------------------------------------------------------------
 
-def check_executable():
-    """None when the exporter can run here, else the reason it cannot."""
-    if not os.path.isfile(EXECUTABLE):
-        return "the exporter executable is missing from %s; import the plugin zip again" % HERE
+def check_executable(path=None):
+    """None when the exporter (by default EXECUTABLE) can run here, else the reason it cannot."""
+    path = EXECUTABLE if path is None else path
+    if not os.path.isfile(path):
+        return "the exporter executable is missing from %s; import the plugin zip again" % os.path.dirname(path)
     try:
-        with open(EXECUTABLE, "rb") as handle:
+        with open(path, "rb") as handle:
             header = handle.read(20)
     except OSError as error:
         return "cannot read the exporter executable: %s" % error
@@ -179,10 +206,10 @@ def check_executable():
         return "this zip is built for %s but this machine is %s; download the linux-%s zip" % (
             built_for, machine, "arm64" if machine == "aarch64" else "x64")
     # Dispatcharr's zip import drops the executable bit.
-    mode = os.stat(EXECUTABLE).st_mode
+    mode = os.stat(path).st_mode
     if not mode & 0o111:
         try:
-            os.chmod(EXECUTABLE, mode | 0o755)
+            os.chmod(path, mode | 0o755)
         except OSError as error:
             return "cannot make the exporter executable: %s" % error
     return None
@@ -245,29 +272,58 @@ def dispatcharr_version():
         return os.environ.get("DISPATCHARR_VERSION", "")
 
 
-def _port_text(value):
-    """The port as the exporter expects it; the exporter itself says what is wrong with a bad one."""
+def number_text(value, default=None):
+    """A number setting as the exporter expects it (9192.0 and " 9192 " give "9192"), the default when the
+    value is empty, None when both are. Text that is no number is passed as written (stripped), so the
+    exporter itself says what is wrong with it."""
+    for candidate in (value, default):
+        text = "" if candidate is None else str(candidate).strip()
+        if text:
+            break
+    else:
+        return None
     try:
-        number = float(value if value not in (None, "") else 9192)
-        return str(int(number)) if number.is_integer() else str(value)
-    except (TypeError, ValueError):
-        return str(value)
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
 
 
-def exporter_arguments(settings):
-    """Command-line flags for the exporter; secrets travel in the environment, never here."""
-    arguments = [
-        "--port", _port_text(settings.get("port")),
-        "--host", str(settings.get("host") or "0.0.0.0").strip(),
-        "--plugin-key", PLUGIN_KEY,
-    ]
-    base_url = str(settings.get("base_url") or "").strip()
-    if base_url:
-        arguments += ["--base-url", base_url]
-    for key in ("auto_start", "include_m3u_stats", "include_epg_stats", "include_vod_stats",
-                "include_client_stats", "include_source_urls", "include_legacy_metrics"):
-        arguments.append("--%s=%s" % (key.replace("_", "-"), "true" if _as_bool(settings.get(key), DEFAULTS.get(key)) else "false"))
-    return arguments
+def exporter_flag(field_id):
+    """The exporter's flag for a settings field: auto_start -> --auto-start."""
+    return "--" + field_id.replace("_", "-")
+
+
+def exporter_arguments(settings, fields=None, plugin_key=None):
+    """Command-line flags for the exporter, one `--flag=value` per settings field (by default the
+    manifest's), then `--plugin-key KEY`:
+
+    - boolean: true or false (the lenient spellings of _as_bool; else the field's default);
+    - number: number_text of the value, else of the field's default; omitted when both are empty;
+    - string and select: the value stripped; omitted when empty, so the exporter's own default applies.
+
+    Fields of other types are not passed. Only fields reach the command line, never other settings keys,
+    and secrets travel in the environment (connection_environment), never here.
+    """
+    arguments = []
+    for field in FIELDS if fields is None else fields:
+        key, kind = field.get("id"), field.get("type")
+        if not key:
+            continue
+        value = settings.get(key)
+        if value is None:
+            value = field.get("default")
+        if kind == "boolean":
+            text = "true" if _as_bool(value, _as_bool(field.get("default"), False)) else "false"
+        elif kind == "number":
+            text = number_text(value, field.get("default"))
+        elif kind in ("string", "select"):
+            text = "" if value is None else str(value).strip()
+        else:
+            continue
+        if text:
+            arguments.append("%s=%s" % (exporter_flag(key), text))
+    return arguments + ["--plugin-key", PLUGIN_KEY if plugin_key is None else plugin_key]
 
 
 def endpoint(settings, path="/metrics"):
@@ -295,7 +351,7 @@ def ask_health(settings):
         return None
 
 
-# --- launcher side: start, stop, status -------------------------------------------------------------
+# --- launcher side: start_server, stop_server, server_status --------------------------------------
 
 def _python():
     executable = sys.executable or ""
@@ -305,7 +361,8 @@ def _python():
 
 
 def spawn_supervisor(settings, wait_seconds):
-    """Starts a detached supervisor; with wait_seconds > 0, waits (without polling) for its first word."""
+    """Starts a detached supervisor; with wait_seconds > 0, waits (without polling) for its one-line answer
+    (ANSWER_READY, ANSWER_BUSY or ANSWER_FAILED and the reason) and returns it, "" when none came in time."""
     _ensure_run_dir()
     env = dict(os.environ)
     env.update(connection_environment())
@@ -327,7 +384,8 @@ def spawn_supervisor(settings, wait_seconds):
     return line
 
 
-def start(settings):
+def start_server(settings):
+    """The Start action: starts the supervisor unless one runs, and says how that went."""
     problem = check_executable()
     if problem:
         return _result("error", "Cannot start the metrics server: %s." % problem)
@@ -340,12 +398,12 @@ def start(settings):
                        endpoint=endpoint(settings), health_check=endpoint(settings, "/health"))
     answer = spawn_supervisor(settings, START_WAIT_SECONDS)
     word, _, detail = (answer or "").partition(" ")
-    if word == "ready":
+    if word == ANSWER_READY:
         return _result("success", "Metrics server started on %s" % endpoint(settings),
                        endpoint=endpoint(settings), health_check=endpoint(settings, "/health"))
-    if word == "busy":
+    if word == ANSWER_BUSY:
         return _result("success", "Metrics server is already running on %s" % endpoint(settings), endpoint=endpoint(settings))
-    if word == "failed":
+    if word == ANSWER_FAILED:
         return _result("error", "Metrics server did not start: %s" % detail)
     return _result("warning", "Metrics server is still starting; use Check Server Status in a moment. Log: %s" % LOG_FILE)
 
@@ -363,26 +421,31 @@ def _wait_for_exit(pid, seconds):
         os.close(descriptor)
 
 
-def stop(remember=True):
-    """Stops the supervisor and its exporter. `remember` keeps auto-start off until Start or a Dispatcharr restart."""
+def stop_server(remember=True):
+    """Stops the supervisor and its exporter. `remember` keeps auto-start off until Start or a Dispatcharr restart.
+
+    Returns (stopped, result): stopped is True when no server runs any more (it stopped, or was not running),
+    False when it could not be stopped or is still stopping; result is the answer for Dispatcharr.
+    """
     if remember:
         _ensure_run_dir()
         _write_json(STOP_FILE, {"run": run_token(), "at": time.time()})
     if not supervisor_running():
-        return _result("success", "Metrics server is not running")
+        return True, _result("success", "Metrics server is not running")
     pid = _supervisor_pid()
     if pid is None:
-        return _result("error", "Metrics server is running but its supervisor could not be identified; see %s" % LOG_FILE)
+        return False, _result("error", "Metrics server is running but its supervisor could not be identified; see %s" % LOG_FILE)
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         pass
     if _wait_for_exit(pid, STOP_WAIT_SECONDS) or not supervisor_running():
-        return _result("success", "Metrics server stopped")
-    return _result("warning", "Metrics server is stopping; use Check Server Status in a moment")
+        return True, _result("success", "Metrics server stopped")
+    return False, _result("warning", "Metrics server is stopping; use Check Server Status in a moment")
 
 
-def status(settings):
+def server_status(settings):
+    """The Check Server Status action: whether the supervisor runs and, if so, what the exporter's /health says."""
     if not supervisor_running():
         state = _read_json(STATE_FILE, {}) or {}
         last = state.get("message")
@@ -419,7 +482,7 @@ def plugin_config():
     return bool(row.enabled), row.settings or {}
 
 
-def auto_start():
+def auto_start_server():
     """Called whenever Dispatcharr instantiates the plugin: starts the supervisor if it should run and does not."""
     if _short_lived_process() or _stopped_this_run():
         return
@@ -436,6 +499,11 @@ def auto_start():
 
 
 # --- supervisor side ------------------------------------------------------------------------------
+
+def announces_listening(line):
+    """True when an exporter output line is its "listening" log line (LISTENING_MARKER as a logfmt pair)."""
+    return LISTENING_MARKER in line.split()
+
 
 def _die_with_parent():
     """Exporter children get SIGTERM if the supervisor dies, so no orphan keeps the port."""
@@ -493,18 +561,24 @@ class Supervisor:
             [EXECUTABLE] + self.arguments, cwd=HERE, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
         )
+        started, last = self.follow(iter(self.child.stdout.readline, b""), self.child.pid)
+        self.child.wait()
+        return started, last
+
+    def follow(self, lines, pid):
+        """Logs the exporter's output lines (bytes) until they end; at the first one that announces_listening,
+        records the exporter as running and answers ANSWER_READY. Returns (started, last non-empty line)."""
         started = False
         last = ""
-        for raw in iter(self.child.stdout.readline, b""):
+        for raw in lines:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             self.log(line)
             if line:
                 last = line
-            if not started and "msg=listening" in line:
+            if not started and announces_listening(line):
                 started = True
-                _write_json(STATE_FILE, {"status": "running", "pid": self.child.pid, "at": time.time()})
-                self.answer("ready")
-        self.child.wait()
+                _write_json(STATE_FILE, {"status": "running", "pid": pid, "at": time.time()})
+                self.answer(ANSWER_READY)
         return started, last
 
     def main(self):
@@ -517,7 +591,7 @@ class Supervisor:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            self.answer("busy")
+            self.answer(ANSWER_BUSY)
             return 0
         with open(PID_FILE, "w", encoding="utf-8") as handle:
             handle.write(str(os.getpid()))
@@ -532,7 +606,7 @@ class Supervisor:
             if not started:
                 # It never came up (port in use, bad setting): say why and stop instead of looping.
                 _write_json(STATE_FILE, {"status": "failed", "message": reason, "at": time.time()})
-                self.answer("failed " + reason)
+                self.answer("%s %s" % (ANSWER_FAILED, reason))
                 return 1
             delay = self.RESTART_DELAYS[min(failures, len(self.RESTART_DELAYS) - 1)]
             failures += 1
@@ -550,12 +624,12 @@ class Plugin:
     description = MANIFEST["description"]
     author = MANIFEST.get("author", "")
     help_url = MANIFEST.get("help_url", "")
-    fields = MANIFEST["fields"]
+    fields = FIELDS
     actions = MANIFEST["actions"]
 
     def __init__(self):
         try:
-            auto_start()
+            auto_start_server()
         except Exception:  # Never let the exporter break Dispatcharr's plugin loading.
             pass
 
@@ -567,21 +641,21 @@ class Plugin:
 
     def _run(self, action, settings):
         if action == "start_server":
-            return start(settings)
+            return start_server(settings)
         if action == "stop_server":
-            return stop(remember=True)
+            return stop_server(remember=True)[1]
         if action == "restart_server":
-            stopped = stop(remember=False)
-            if stopped["status"] == "error" or stopped["message"].endswith("in a moment"):
-                return _result("error", "Could not stop the running server: %s" % stopped["message"])
-            return start(settings)
+            stopped, result = stop_server(remember=False)
+            if not stopped:
+                return _result("error", "Could not stop the running server: %s" % result["message"])
+            return start_server(settings)
         if action == "server_status":
-            return status(settings)
+            return server_status(settings)
         return _result("error", "Unknown action: %s" % action)
 
     def stop(self, context=None):
         """Dispatcharr calls this when the plugin is disabled, deleted or reloaded."""
-        return stop(remember=False)
+        return stop_server(remember=False)[1]
 
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--supervise":

@@ -75,6 +75,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const { host, port } = config.settings;
+  // plugin/plugin.py (LISTENING_MARKER) waits for this exact message, logged as logfmt `msg=listening`.
   logger.info('listening', { version: EXPORTER_VERSION, address: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics` });
 
   return new Promise<number>((resolve) => {
