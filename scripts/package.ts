@@ -6,7 +6,8 @@
  * 2. Builds a single-executable-application blob from dist/dispatcharr-exporter.cjs with that same Node
  *    version (without code cache or snapshot, so one blob serves both architectures) and injects it.
  * 3. Writes dist/dispatcharr-exporter-<version>-linux-<arch>.zip holding the plugin folder
- *    `dispatcharr_exporter/`: plugin.json, plugin.py, logo.png and the executable.
+ *    `dispatcharr_exporter/`: plugin.json (its settings fields generated from the option table), plugin.py,
+ *    logo.png and the executable.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,6 +16,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import yazl from 'yazl';
 import packageJson from '../package.json' with { type: 'json' };
+import { pluginManifest } from './plugin-manifest.js';
 import { errorMessage } from '../src/error-message.js';
 
 const NODE_VERSION = '24.21.0';
@@ -70,13 +72,6 @@ async function inject(target: string, blob: Buffer): Promise<void> {
   await postject(target, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE });
 }
 
-function pluginManifest(): string {
-  const manifest = JSON.parse(readFileSync('plugin/plugin.json', 'utf8')) as Record<string, unknown>;
-  manifest['version'] = packageJson.version;
-  manifest['help_url'] = (packageJson as { homepage?: string }).homepage ?? '';
-  return `${JSON.stringify(manifest, null, 2)}\n`;
-}
-
 function writeZip(path: string, files: { name: string; source: string | Buffer; mode: number }[]): Promise<void> {
   return new Promise((done, fail) => {
     const zip = new yazl.ZipFile();
@@ -111,7 +106,7 @@ async function main(): Promise<void> {
   execFileSync(builder, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const blob = readFileSync(blobPath);
 
-  const manifest = pluginManifest();
+  const manifest = pluginManifest('plugin/plugin.json', packageJson.version, (packageJson as { homepage?: string }).homepage ?? '');
   for (const arch of Object.keys(NODE_BINARIES) as Arch[]) {
     const executable = join(work, `dispatcharr-exporter-${arch}`);
     copyFileSync(nodeBinary(arch), executable);

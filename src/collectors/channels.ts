@@ -1,12 +1,11 @@
 /** Channel and channel-group counts: always on. */
 import { gauge, sample } from '../exposition/family.js';
 import { partValue } from '../snapshot.js';
-import { always, type Collector } from './collector.js';
+import type { Collector } from './collector.js';
 
 export const channelsCollector: Collector = {
   name: 'channels',
   needs: ['channelCounts'],
-  enabled: always,
   collect(snapshot) {
     const counts = partValue(snapshot, 'channelCounts');
     return [

@@ -20,7 +20,7 @@ function rate(text: string | undefined): number | undefined {
 export const clientsCollector: Collector = {
   name: 'clients',
   needs: ['live', 'liveJoin'],
-  enabled: (settings) => settings.include_client_stats,
+  gate: 'include_client_stats',
   collect(snapshot) {
     const usernames = partValue(snapshot, 'liveJoin').usernames;
     const rows: ClientRow[] = liveStreams(snapshot).flatMap((stream) =>

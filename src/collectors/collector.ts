@@ -1,4 +1,5 @@
 /** The shape every collector has: a pure function from a snapshot and the settings to metric families. */
+import type { Gate } from '../config/options.js';
 import type { Settings } from '../config/settings.js';
 import type { MetricFamily } from '../exposition/family.js';
 import type { PartName, Snapshot } from '../snapshot.js';
@@ -8,11 +9,14 @@ export interface Collector {
   readonly name: string;
   /** Snapshot parts it reads; only parts that an enabled collector needs are read. */
   readonly needs: readonly PartName[];
-  enabled(settings: Settings): boolean;
+  /** The setting that switches it on; without one it always runs. */
+  readonly gate?: Gate;
   collect(snapshot: Snapshot, settings: Settings): MetricFamily[];
 }
 
-export const always = (): boolean => true;
+export function isEnabled(collector: Collector, settings: Settings): boolean {
+  return collector.gate === undefined || settings[collector.gate];
+}
 
 export function boolLabel(value: boolean): string {
   return value ? 'true' : 'false';

@@ -1,38 +1,42 @@
 /** Dispatcharr and exporter identity: always on. */
+import { PLUGIN_OPTIONS } from '../config/options.js';
 import type { Settings } from '../config/settings.js';
 import { gauge, sample } from '../exposition/family.js';
 import { redactUrl } from '../redact.js';
-import { always, boolLabel, type Collector } from './collector.js';
+import { boolLabel, type Collector } from './collector.js';
 
 export interface ExporterIdentity {
   readonly version: string;
   readonly accessLog: boolean;
 }
 
-/** The seed's label set and order, so existing series keep their identity. */
+/** A setting as its label shows it: booleans as true/false, URLs without credentials. */
+function settingText(value: string | number | boolean): string {
+  return typeof value === 'string' ? redactUrl(value) : String(value);
+}
+
+/**
+ * One label per plugin setting, in table order, so a new setting shows here without an edit. The seed's
+ * two labels for things this exporter does not set on the Plugins page follow auto_start, where the seed
+ * printed them, so existing series keep their identity byte for byte.
+ */
 function settingsLabels(settings: Settings, identity: ExporterIdentity): Record<string, string> {
-  return {
-    auto_start: boolLabel(settings.auto_start),
-    suppress_access_logs: boolLabel(!identity.accessLog),
-    // This exporter never checks for updates, so notifications are always off.
-    disable_update_notifications: 'true',
-    port: String(settings.port),
-    host: settings.host,
-    base_url: redactUrl(settings.base_url),
-    include_m3u_stats: boolLabel(settings.include_m3u_stats),
-    include_epg_stats: boolLabel(settings.include_epg_stats),
-    include_vod_stats: boolLabel(settings.include_vod_stats),
-    include_client_stats: boolLabel(settings.include_client_stats),
-    include_source_urls: boolLabel(settings.include_source_urls),
-    include_legacy_metrics: boolLabel(settings.include_legacy_metrics),
-  };
+  const labels: Record<string, string> = {};
+  for (const { key } of PLUGIN_OPTIONS) {
+    labels[key] = settingText(settings[key]);
+    if (key === 'auto_start') {
+      labels['suppress_access_logs'] = boolLabel(!identity.accessLog);
+      // This exporter never checks for updates, so notifications are always off.
+      labels['disable_update_notifications'] = 'true';
+    }
+  }
+  return labels;
 }
 
 export function coreCollector(identity: ExporterIdentity): Collector {
   return {
     name: 'core',
     needs: [],
-    enabled: always,
     collect: (snapshot, settings) => [
       gauge('dispatcharr_info', 'Dispatcharr version (value always 1)', [sample(1, { version: snapshot.dispatcharrVersion })]),
       gauge('dispatcharr_exporter_info', 'dispatcharr-exporter version (value always 1)', [sample(1, { version: identity.version })]),

@@ -25,7 +25,7 @@ function sourceLabels(source: EpgSource, settings: Settings, extra: Record<strin
 export const epgCollector: Collector = {
   name: 'epg',
   needs: ['epgSources'],
-  enabled: (settings) => settings.include_epg_stats,
+  gate: 'include_epg_stats',
   collect(snapshot, settings) {
     const sources = partValue(snapshot, 'epgSources');
     const families: MetricFamily[] = [

@@ -33,7 +33,7 @@ export function providerAccounts(accounts: readonly M3uAccount[]): M3uAccount[] 
 export const m3uCollector: Collector = {
   name: 'm3u',
   needs: ['m3uAccounts'],
-  enabled: (settings) => settings.include_m3u_stats,
+  gate: 'include_m3u_stats',
   collect(snapshot, settings) {
     const accounts = providerAccounts(partValue(snapshot, 'm3uAccounts'));
     const families: MetricFamily[] = [

@@ -8,7 +8,7 @@ import { profileLabels } from './profiles.js';
 export const profileConnectionsCollector: Collector = {
   name: 'profile_connections',
   needs: ['profiles', 'live', 'liveJoin'],
-  enabled: (settings) => settings.include_m3u_stats,
+  gate: 'include_m3u_stats',
   collect(snapshot) {
     const profiles = partValue(snapshot, 'profiles').filter((p) => !p.accountLocked);
     const counts = connectionsByProfile(liveStreams(snapshot), partValue(snapshot, 'live'));

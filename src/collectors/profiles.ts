@@ -13,7 +13,7 @@ export function profileLabels(profile: M3uProfile): Record<string, string> {
 export const profilesCollector: Collector = {
   name: 'profiles',
   needs: ['profiles'],
-  enabled: (settings) => settings.include_m3u_stats,
+  gate: 'include_m3u_stats',
   collect(snapshot) {
     const expiring = partValue(snapshot, 'profiles').filter(
       (p): p is M3uProfile & { expiresAt: number } => !p.accountLocked && p.accountType === 'XC' && p.expiresAt !== null,

@@ -7,7 +7,7 @@ import type { MetricFamily } from '../exposition/family.js';
 import type { Logger } from '../log.js';
 import type { PartName, Snapshot } from '../snapshot.js';
 import { channelsCollector } from './channels.js';
-import type { Collector } from './collector.js';
+import { type Collector, isEnabled } from './collector.js';
 import { coreCollector, type ExporterIdentity } from './core.js';
 import { epgCollector } from './epg.js';
 import { m3uCollector } from './m3u.js';
@@ -42,7 +42,7 @@ export interface CollectorOutcome {
 export function neededParts(collectors: readonly Collector[], settings: Settings): Set<PartName> {
   const parts = new Set<PartName>();
   for (const collector of collectors) {
-    if (collector.enabled(settings)) for (const part of collector.needs) parts.add(part);
+    if (isEnabled(collector, settings)) for (const part of collector.needs) parts.add(part);
   }
   return parts;
 }
@@ -56,7 +56,7 @@ export function runCollectors(
   const families: MetricFamily[] = [];
   const outcomes: CollectorOutcome[] = [];
   for (const collector of collectors) {
-    if (!collector.enabled(settings)) continue;
+    if (!isEnabled(collector, settings)) continue;
     const readSeconds = collector.needs.reduce((sum, part) => sum + (snapshot.parts[part]?.seconds ?? 0), 0);
     const started = performance.now();
     try {

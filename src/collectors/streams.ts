@@ -2,7 +2,7 @@
 import type { Settings } from '../config/settings.js';
 import { counter, gauge, sample, type MetricFamily, type Sample } from '../exposition/family.js';
 import { partValue, type Snapshot } from '../snapshot.js';
-import { always, type Collector } from './collector.js';
+import type { Collector } from './collector.js';
 import { channelLabels, connectionsByProfile, liveStreams, parseNumber, secondsSince, type LiveStream } from './live-view.js';
 
 const BYTES_PER_MIB = 1_048_576;
@@ -111,7 +111,6 @@ function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
 export const streamsCollector: Collector = {
   name: 'streams',
   needs: ['live', 'liveJoin'],
-  enabled: always,
   collect(snapshot, settings) {
     const streams = liveStreams(snapshot);
     const connections = connectionsByProfile(streams, partValue(snapshot, 'live'));

@@ -7,7 +7,7 @@ import { parseNumber } from './live-view.js';
 export const vodCollector: Collector = {
   name: 'vod',
   needs: ['live'],
-  enabled: (settings) => settings.include_vod_stats,
+  gate: 'include_vod_stats',
   collect(snapshot) {
     const sessions = partValue(snapshot, 'live').vodSessions;
     const active = sessions.reduce((sum, s) => sum + Math.max(0, Math.trunc(parseNumber(s.fields.active_streams) ?? 0)), 0);

@@ -1,9 +1,17 @@
 /** The text of `--help`, generated from the option table so it cannot drift from what is parsed. */
-import { OPTIONS, type OptionSpec } from './options.js';
+import { OPTIONS, type OptionKind, type OptionSpec } from './options.js';
+
+const VALUE_NAMES: Readonly<Partial<Record<OptionKind, string>>> = {
+  file: 'path',
+  'http-url': 'url',
+  'postgres-url': 'url',
+  'redis-url': 'url',
+  'ssl-mode': 'mode',
+};
 
 function usageOf(spec: OptionSpec): string {
-  if (spec.flag === '') return '';
-  return spec.kind === 'boolean' ? `${spec.flag}[=true|false]` : `${spec.flag} <${spec.kind === 'file' ? 'path' : spec.kind}>`;
+  if (spec.flag === null) return '';
+  return spec.kind === 'boolean' ? `${spec.flag}[=true|false]` : `${spec.flag} <${VALUE_NAMES[spec.kind] ?? spec.kind}>`;
 }
 
 export function helpText(version: string): string {
@@ -16,7 +24,7 @@ export function helpText(version: string): string {
     'the environment over defaults. Boolean flags accept --name, --name=false and --no-name.',
   ];
   let group = '';
-  for (const spec of OPTIONS) {
+  for (const spec of OPTIONS as readonly OptionSpec[]) {
     if (spec.group !== group) {
       group = spec.group;
       lines.push('', `${group}:`);

@@ -1,42 +1,35 @@
 /**
- * Plugin mode: the settings a user saves on Dispatcharr's Plugins page. The include_* switches and
- * base_url apply on the next scrape; host and port need a restart (the listening socket is bound once).
+ * Plugin mode: the settings a user saves on Dispatcharr's Plugins page. Those the option table marks
+ * `applies: 'scrape'` (the include_* switches, base_url) apply on the next scrape; the others need a
+ * restart (the listening socket is bound once) and reach the exporter on its command line.
  */
+import { ConfigError } from './errors.js';
+import { PLUGIN_OPTIONS } from './options.js';
 import type { Settings } from './settings.js';
+import { PARSERS } from './values.js';
 
-const LIVE_KEYS = [
-  'include_m3u_stats',
-  'include_epg_stats',
-  'include_vod_stats',
-  'include_client_stats',
-  'include_source_urls',
-  'include_legacy_metrics',
-] as const;
+const SCRAPE_OPTIONS = PLUGIN_OPTIONS.filter((spec) => spec.plugin.applies === 'scrape');
 
-/** Dispatcharr stores JSON booleans; older UIs and hand edits may leave strings or numbers. */
-function toBoolean(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value !== 0;
-  if (typeof value === 'string') {
-    const word = value.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(word)) return true;
-    if (['false', '0', 'no', 'off', ''].includes(word)) return false;
-  }
-  return undefined;
+/** Dispatcharr stores JSON values; older UIs and hand edits may leave strings or numbers. An empty text is false. */
+function asText(value: unknown, kind: string): string | undefined {
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
+  if (typeof value !== 'string') return undefined;
+  return kind === 'boolean' && value.trim() === '' ? 'false' : value;
 }
 
 /** Overlays the saved plugin settings on the start-up settings; values it cannot read are ignored. */
 export function applyPluginSettings(base: Settings, saved: unknown): Settings {
   if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) return base;
   const stored = saved as Record<string, unknown>;
-  const next: { -readonly [K in keyof Settings]: Settings[K] } = { ...base };
-  for (const key of LIVE_KEYS) {
-    const value = toBoolean(stored[key]);
-    if (value !== undefined) next[key] = value;
+  const next: Record<string, unknown> = { ...base };
+  for (const spec of SCRAPE_OPTIONS) {
+    const text = asText(stored[spec.key], spec.kind);
+    if (text === undefined) continue;
+    try {
+      next[spec.key] = PARSERS[spec.kind]({ key: spec.key, value: text, origin: 'the Plugins page' });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+    }
   }
-  const baseUrl = stored['base_url'];
-  if (typeof baseUrl === 'string' && (baseUrl.trim() === '' || /^https?:\/\/\S+$/.test(baseUrl.trim()))) {
-    next.base_url = baseUrl.trim().replace(/\/+$/, '');
-  }
-  return next;
+  return next as unknown as Settings;
 }

@@ -1,32 +1,11 @@
-/** The seed's plugin settings, with the seed's names and defaults. */
+/** The configuration the exporter runs with: the seed's plugin settings (derived from the option table) and the connections. */
+import type { OptionValues, PluginOption } from './options.js';
+import type { LogLevel } from './values.js';
 
-export interface Settings {
-  readonly auto_start: boolean;
-  readonly port: number;
-  readonly host: string;
-  readonly base_url: string;
-  readonly include_m3u_stats: boolean;
-  readonly include_epg_stats: boolean;
-  readonly include_vod_stats: boolean;
-  readonly include_client_stats: boolean;
-  readonly include_source_urls: boolean;
-  readonly include_legacy_metrics: boolean;
-}
+export type { LogLevel } from './values.js';
 
-export const DEFAULT_SETTINGS: Settings = {
-  auto_start: false,
-  port: 9192,
-  host: '0.0.0.0',
-  base_url: '',
-  include_m3u_stats: true,
-  include_epg_stats: false,
-  include_vod_stats: false,
-  include_client_stats: false,
-  include_source_urls: false,
-  include_legacy_metrics: false,
-};
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** The seed's plugin settings, with the seed's names: one entry per plugin option of the table. */
+export type Settings = Pick<OptionValues, PluginOption['key']>;
 
 /** TLS options shared by both connections; PEM texts, read at start. */
 export interface TlsConfig {

@@ -1,13 +1,16 @@
-/** Parsers for option values. Each returns the parsed value or throws a ConfigError naming the option. */
+/** Parsers for option values, one per option kind. Each returns the value or throws a ConfigError naming the option. */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './errors.js';
-import type { LogLevel } from './settings.js';
 import { redactUrl } from '../redact.js';
+import { ConfigError } from './errors.js';
+import type { OptionKind } from './options.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type SslMode = 'require' | 'verify-ca' | 'verify-full';
 
 export interface RawValue {
   readonly key: string;
   readonly value: string;
-  /** Where the value came from: a flag, an environment variable, or `default`. */
+  /** Where the value came from: a flag, an environment variable, `default`, or the Plugins page. */
   readonly origin: string;
 }
 
@@ -15,8 +18,9 @@ function invalid(raw: RawValue, expected: string, shownValue = raw.value): Confi
   return new ConfigError(`invalid ${raw.key} ${JSON.stringify(shownValue)} (from ${raw.origin}): ${expected}`);
 }
 
-const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
-const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+/** The words accepted for true and false, by the exporter and by the plugin settings it re-reads. */
+export const TRUE_WORDS: ReadonlySet<string> = new Set(['true', '1', 'yes', 'on']);
+export const FALSE_WORDS: ReadonlySet<string> = new Set(['false', '0', 'no', 'off']);
 
 export function parseBoolean(raw: RawValue): boolean {
   const word = raw.value.trim().toLowerCase();
@@ -27,7 +31,7 @@ export function parseBoolean(raw: RawValue): boolean {
 
 export function parseInteger(raw: RawValue, min: number, max: number): number {
   const text = raw.value.trim();
-  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw invalid(raw, `expected a whole number from ${min} to ${max}`);
   }
@@ -38,9 +42,9 @@ export function parsePort(raw: RawValue): number {
   return parseInteger(raw, 1, 65535);
 }
 
-export function parseSeconds(raw: RawValue): number {
+function parseSeconds(raw: RawValue): number {
   const text = raw.value.trim();
-  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(value > 0 && value <= 3600)) throw invalid(raw, 'expected a number of seconds above 0 and at most 3600');
   return value;
 }
@@ -51,13 +55,21 @@ export function parseHost(raw: RawValue): string {
   return text;
 }
 
-export function parseLogLevel(raw: RawValue): LogLevel {
+function parseLogLevel(raw: RawValue): LogLevel {
   const word = raw.value.trim().toLowerCase();
   if (word === 'debug' || word === 'info' || word === 'warn' || word === 'error') return word;
   throw invalid(raw, 'expected debug, info, warn or error');
 }
 
-export function parseUrl(raw: RawValue, schemes: readonly string[]): URL {
+const SSL_MODES: readonly SslMode[] = ['require', 'verify-ca', 'verify-full'];
+
+function parseSslMode(raw: RawValue): SslMode {
+  const mode = SSL_MODES.find((m) => m === raw.value.trim().toLowerCase());
+  if (!mode) throw invalid(raw, `expected ${SSL_MODES.join(', ')}`);
+  return mode;
+}
+
+function parseUrl(raw: RawValue, schemes: readonly string[]): URL {
   let url: URL;
   try {
     // libpq accepts an empty host (`postgresql://user@/db?host=/run/postgresql`); WHATWG URL does not.
@@ -71,15 +83,15 @@ export function parseUrl(raw: RawValue, schemes: readonly string[]): URL {
   return url;
 }
 
-/** An empty base URL is allowed (logo URLs stay relative). */
-export function parseBaseUrl(raw: RawValue): string {
+/** An empty base URL is allowed (logo URLs stay relative); a trailing slash is dropped. */
+function parseHttpUrl(raw: RawValue): string {
   const text = raw.value.trim();
   if (text === '') return '';
   parseUrl(raw, ['http://', 'https://']);
   return text.replace(/\/+$/, '');
 }
 
-export function readSecretFile(raw: RawValue): string {
+function readSecretFile(raw: RawValue): string {
   try {
     return readFileSync(raw.value, 'utf8').replace(/\r?\n$/, '');
   } catch (error) {
@@ -87,3 +99,36 @@ export function readSecretFile(raw: RawValue): string {
     throw new ConfigError(`cannot read ${raw.key} ${JSON.stringify(raw.value)} (from ${raw.origin}): ${reason}`);
   }
 }
+
+export interface KindValues {
+  boolean: boolean;
+  port: number;
+  host: string;
+  string: string;
+  integer: number;
+  seconds: number;
+  'log-level': LogLevel;
+  /** The file's contents (password and certificate files), read at start so a bad path fails at once. */
+  file: string;
+  'http-url': string;
+  'postgres-url': URL;
+  'redis-url': URL;
+  'ssl-mode': SslMode;
+}
+
+const REDIS_DB_MAX = 1_000_000;
+
+export const PARSERS: { readonly [K in OptionKind]: (raw: RawValue) => KindValues[K] } = {
+  boolean: parseBoolean,
+  port: parsePort,
+  host: parseHost,
+  string: (raw) => raw.value,
+  integer: (raw) => parseInteger(raw, 0, REDIS_DB_MAX),
+  seconds: parseSeconds,
+  'log-level': parseLogLevel,
+  file: readSecretFile,
+  'http-url': parseHttpUrl,
+  'postgres-url': (raw) => parseUrl(raw, ['postgres://', 'postgresql://']),
+  'redis-url': (raw) => parseUrl(raw, ['redis://', 'rediss://']),
+  'ssl-mode': parseSslMode,
+};

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { CONTENT_TYPE } from '../exposition/render.js';
 import type { Logger } from '../log.js';
 import type { Scraper } from '../scrape/scraper.js';
+import { scrapeDeadline } from '../scrape/deadline.js';
 import { landingPage } from './landing.js';
 import { errorMessage } from '../error-message.js';
 
@@ -15,18 +16,7 @@ export interface HttpOptions {
   readonly logger: Logger;
 }
 
-/** Leave Prometheus a little time to receive the answer before its own timeout fires. */
-const TIMEOUT_OFFSET_SECONDS = 0.5;
-const MIN_COLLECTION_SECONDS = 0.5;
 const START_TIME = Date.now();
-
-export function scrapeDeadline(header: string | string[] | undefined, defaultSeconds: number, now: number): number {
-  const text = Array.isArray(header) ? header[0] : header;
-  const requested = text === undefined ? NaN : Number(text);
-  const seconds =
-    Number.isFinite(requested) && requested > 0 ? Math.max(MIN_COLLECTION_SECONDS, requested - TIMEOUT_OFFSET_SECONDS) : defaultSeconds;
-  return now + seconds * 1000;
-}
 
 function send(
   req: IncomingMessage,

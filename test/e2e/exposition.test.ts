@@ -11,14 +11,7 @@ import { parseExposition, sampleValue } from '../support/exposition.js';
 import { assertGolden, stableExposition } from '../support/golden.js';
 import { promtoolCheckMetrics } from '../support/prometheus.js';
 import { documentedPromtoolFindings } from '../support/readme.js';
-
-const ALL_GATES = [
-  '--include-epg-stats',
-  '--include-vod-stats',
-  '--include-client-stats',
-  '--include-source-urls',
-  '--include-legacy-metrics',
-];
+import { ALL_GATES } from '../support/settings.js';
 
 for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
   describe(`built exporter on a Dispatcharr ${version} database`, () => {

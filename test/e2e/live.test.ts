@@ -15,14 +15,8 @@ import { waitFor } from '../support/ports.js';
 import { promtoolCheckMetrics, startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { documentedPromtoolFindings } from '../support/readme.js';
 import { allocateRedisDb, openRedisWriter, redisEnv, type RedisWriter } from '../support/redis.js';
+import { ALL_GATES } from '../support/settings.js';
 
-const ALL_GATES = [
-  '--include-epg-stats',
-  '--include-vod-stats',
-  '--include-client-stats',
-  '--include-source-urls',
-  '--include-legacy-metrics',
-];
 const SECRETS = ['hunter2', 'secret-token', 'vod-secret', 'provider.example', 'cdn.example', 'Bearer', 's3cret', 'oldpass'];
 
 const close = (a: number | undefined, b: number, tolerance: number) => a !== undefined && Math.abs(a - b) <= tolerance;

@@ -12,14 +12,7 @@ import { postgresEnv, startExporter } from '../support/exporter.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
 import { freePort } from '../support/ports.js';
 import { allocateRedisDb, openRedisWriter, redisEnv, redisUrl, type RedisWriter } from '../support/redis.js';
-
-const ALL_GATES = [
-  '--include-epg-stats',
-  '--include-vod-stats',
-  '--include-client-stats',
-  '--include-source-urls',
-  '--include-legacy-metrics',
-];
+import { ALL_GATES } from '../support/settings.js';
 
 describe('Redis', () => {
   let db: TestDatabase;

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { channelsCollector } from '../../src/collectors/channels.js';
+import { isEnabled } from '../../src/collectors/collector.js';
 import { coreCollector } from '../../src/collectors/core.js';
 import { epgCollector } from '../../src/collectors/epg.js';
 import { m3uCollector } from '../../src/collectors/m3u.js';
 import { profilesCollector } from '../../src/collectors/profiles.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
+import type { Settings } from '../../src/config/settings.js';
+import { defaultSettings } from '../support/settings.js';
 import type { MetricFamily } from '../../src/exposition/family.js';
 import { PartUnavailable } from '../../src/snapshot.js';
 import { account, failed, NOW, ok, profile, snapshot } from '../fixtures/snapshots.js';
 
-const settings = (overrides: Partial<Settings> = {}): Settings => ({ ...DEFAULT_SETTINGS, ...overrides });
+const settings = (overrides: Partial<Settings> = {}): Settings => defaultSettings(overrides);
 
 function family(families: MetricFamily[], name: string): MetricFamily {
   const found = families.find((f) => f.name === name);
@@ -127,7 +129,8 @@ test('epg: counts, six statuses, priority with its real meaning, url only with i
     ],
     [{ source_id: '2', source_name: 'SD', source_type: 'schedules_direct', status: 'error', is_active: 'false' }, 5],
   ]);
-  assert.equal(epgCollector.enabled(settings()), false);
+  assert.equal(isEnabled(epgCollector, settings()), false);
+  assert.equal(isEnabled(epgCollector, settings({ include_epg_stats: true })), true);
 });
 
 test('channels: total, enabled and groups', () => {

@@ -7,7 +7,8 @@ import { ConfigError } from '../../src/config/errors.js';
 import { helpText } from '../../src/config/help.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OPTIONS } from '../../src/config/options.js';
-import { DEFAULT_SETTINGS, type Config } from '../../src/config/settings.js';
+import type { Config } from '../../src/config/settings.js';
+import { defaultSettings } from '../support/settings.js';
 
 function config(argv: string[], env: Record<string, string> = {}): Config {
   const command = loadConfig(argv, env);
@@ -28,7 +29,7 @@ function failure(argv: string[], env: Record<string, string> = {}): string {
 
 test('defaults are the seed plugin defaults and Dispatcharr connection defaults', () => {
   const c = config([]);
-  assert.deepEqual(c.settings, DEFAULT_SETTINGS);
+  assert.deepEqual(c.settings, defaultSettings());
   assert.deepEqual(c.postgres, { host: 'localhost', port: 5432, database: 'dispatcharr', user: 'dispatch', password: 'secret' });
   assert.deepEqual(c.redis, { host: 'localhost', port: 6379, db: 0, tls: false });
   assert.equal(c.logLevel, 'info');

@@ -4,7 +4,7 @@ import { clientsCollector } from '../../src/collectors/clients.js';
 import { profileConnectionsCollector } from '../../src/collectors/profile-connections.js';
 import { streamsCollector } from '../../src/collectors/streams.js';
 import { vodCollector } from '../../src/collectors/vod.js';
-import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { defaultSettings } from '../support/settings.js';
 import { renderExposition } from '../../src/exposition/render.js';
 import type { LiveChannelRow, LiveState } from '../../src/snapshot.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
@@ -80,7 +80,7 @@ const snap = snapshot({
   }),
   profiles: ok([profile({ id: '10', name: 'Default', maxStreams: 4 }), profile({ id: '11', name: 'Spare', maxStreams: 0 })]),
 });
-const settings = { ...DEFAULT_SETTINGS, include_client_stats: true, include_vod_stats: true };
+const settings = defaultSettings({ include_client_stats: true, include_vod_stats: true });
 const parse = (families: ReturnType<typeof streamsCollector.collect>) => parseExposition(renderExposition(families));
 
 test('streams: values from the metadata, in the stated units', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultCollectors, neededParts, runCollectors } from '../../src/collectors/registry.js';
 import { selfFamilies } from '../../src/collectors/self.js';
-import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { defaultSettings } from '../support/settings.js';
 import { renderExposition } from '../../src/exposition/render.js';
 import { silentLogger } from '../../src/log.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
@@ -11,10 +11,16 @@ import { failed, ok, snapshot } from '../fixtures/snapshots.js';
 const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
 
 test('only the parts that enabled collectors need are read', () => {
-  assert.deepEqual([...neededParts(collectors, DEFAULT_SETTINGS)].sort(), ['channelCounts', 'live', 'liveJoin', 'm3uAccounts', 'profiles']);
-  const everything = { ...DEFAULT_SETTINGS, include_epg_stats: true };
+  assert.deepEqual([...neededParts(collectors, defaultSettings())].sort(), [
+    'channelCounts',
+    'live',
+    'liveJoin',
+    'm3uAccounts',
+    'profiles',
+  ]);
+  const everything = defaultSettings({ include_epg_stats: true });
   assert.ok(neededParts(collectors, everything).has('epgSources'));
-  assert.ok(!neededParts(collectors, { ...DEFAULT_SETTINGS, include_m3u_stats: false }).has('m3uAccounts'));
+  assert.ok(!neededParts(collectors, defaultSettings({ include_m3u_stats: false })).has('m3uAccounts'));
 });
 
 test('a failed part fails only the collectors that need it, and the self metrics say so', () => {
@@ -25,7 +31,7 @@ test('a failed part fails only the collectors that need it, and the self metrics
     live: ok({ channels: [], vodSessions: [], reservedStreams: {}, streamProfiles: {}, roundTrips: 3 }),
     liveJoin: ok({ channels: [], usernames: {} }),
   });
-  const { families, outcomes } = runCollectors(collectors, snap, DEFAULT_SETTINGS, silentLogger);
+  const { families, outcomes } = runCollectors(collectors, snap, defaultSettings(), silentLogger);
   const parsed = parseExposition(renderExposition([...families, ...selfFamilies(snap, outcomes)]));
   assert.equal(parsed.has('dispatcharr_m3u_accounts'), false);
   assert.equal(sampleValue(parsed, 'dispatcharr_channels', { status: 'total' }), 1);

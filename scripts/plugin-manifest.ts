@@ -1,0 +1,42 @@
+/**
+ * The plugin.json that goes into the zip: plugin/plugin.json (name, description, actions...) with the
+ * version from package.json and one settings field per plugin option of the exporter's option table, so
+ * a new setting reaches Dispatcharr's Plugins page (and the launcher, which passes every field on) without
+ * an edit here.
+ */
+import { readFileSync } from 'node:fs';
+import { PLUGIN_OPTIONS, type PluginOption } from '../src/config/options.js';
+import { PARSERS } from '../src/config/values.js';
+
+export interface ManifestField {
+  readonly id: string;
+  readonly label: string;
+  readonly type: 'boolean' | 'number' | 'string';
+  readonly default: boolean | number | string;
+  /** Shown by Dispatcharr 0.15-0.18. */
+  readonly help_text: string;
+  /** Shown by Dispatcharr 0.19 and later. */
+  readonly description: string;
+}
+
+function fieldType(spec: PluginOption): ManifestField['type'] {
+  if (spec.kind === 'boolean') return 'boolean';
+  if (spec.kind === 'port') return 'number';
+  return 'string';
+}
+
+export function manifestFields(): ManifestField[] {
+  return PLUGIN_OPTIONS.map((spec) => {
+    const help = spec.plugin.help ?? spec.help;
+    const fallback = PARSERS[spec.kind]({ key: spec.key, value: spec.default, origin: 'default' });
+    return { id: spec.key, label: spec.plugin.label, type: fieldType(spec), default: fallback, help_text: help, description: help };
+  });
+}
+
+export function pluginManifest(templatePath: string, version: string, helpUrl: string): string {
+  const manifest = JSON.parse(readFileSync(templatePath, 'utf8')) as Record<string, unknown>;
+  manifest['version'] = version;
+  manifest['help_url'] = helpUrl;
+  manifest['fields'] = manifestFields();
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
