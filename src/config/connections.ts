@@ -3,113 +3,105 @@
  * a password file or a URL; a higher level wins over a lower one, and within one level a URL's parts
  * win over single options and a password file over a password.
  */
-import { LEVELS, type Level, type Resolver } from './resolver.js';
+import type { OptionKey } from './options.js';
+import { LEVELS, type Resolver, type ValueOf } from './resolver.js';
 import type { PostgresConfig, RedisConfig, TlsConfig } from './settings.js';
 import { PARSERS, type RawValue } from './values.js';
 
-/** Merges the parts each level gives, lowest level first; within a level, later sources win. Undefined parts are skipped. */
-function layered<T extends object>(read: (level: Level) => readonly Partial<T>[]): Partial<T> {
-  const merged: Record<string, unknown> = {};
-  for (const level of LEVELS) {
-    for (const parts of read(level)) {
-      for (const [name, value] of Object.entries(parts)) if (value !== undefined) merged[name] = value;
-    }
-  }
-  return merged as Partial<T>;
+/** Where each part of a connection comes from. */
+interface EndpointSources<P> {
+  /** Part name → the single option that sets it. */
+  readonly options: { readonly [F in keyof P]?: OptionKey };
+  readonly passwordFile: OptionKey;
+  readonly url: 'database_url' | 'redis_url';
+  /** The parts a URL gives; `raw` names the URL in error messages. */
+  fromUrl(url: URL, raw: RawValue): Partial<P>;
 }
 
-function present<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new Error(`${name} has no default`);
-  return value;
+/** Merges the parts every level gives, lowest level first, skipping parts a source leaves undefined. */
+function endpoint<P extends object>(r: Resolver, sources: EndpointSources<P>): Partial<P> {
+  const merged: Record<string, unknown> = {};
+  const merge = (parts: object) => {
+    for (const [name, value] of Object.entries(parts)) if (value !== undefined) merged[name] = value;
+  };
+  for (const level of LEVELS) {
+    merge(Object.fromEntries(Object.entries(sources.options).map(([part, key]) => [part, r.at(level, key as OptionKey)])));
+    merge({ password: r.at(level, sources.passwordFile) });
+    const url = r.at(level, sources.url);
+    const raw = r.rawAt(level, sources.url);
+    if (url && raw) merge(sources.fromUrl(url, raw));
+  }
+  return merged as Partial<P>;
+}
+
+/** The parts every connection must have; each has a default, so a missing one is a bug in the option table. */
+function complete<P extends object, K extends keyof P>(parts: Partial<P>, names: readonly K[]): Pick<P, K> {
+  for (const name of names) if (parts[name] === undefined) throw new Error(`connection setting ${String(name)} has no default`);
+  return parts as Pick<P, K>;
 }
 
 const decoded = (text: string): string | undefined => (text ? decodeURIComponent(text) : undefined);
 const withoutBrackets = (host: string): string => host.replace(/^\[(.*)\]$/, '$1');
+const urlPort = (url: URL, raw: RawValue): number | undefined => (url.port ? PARSERS.port({ ...raw, value: url.port }) : undefined);
 
 /** PEM files named by `<prefix>_ca_cert`, `_cert` and `_key`. */
 function tlsFiles(r: Resolver, prefix: 'postgres_ssl' | 'redis_ssl'): Pick<TlsConfig, 'ca' | 'cert' | 'key'> {
-  const ca = r.get(`${prefix}_ca_cert`);
-  const cert = r.get(`${prefix}_cert`);
-  const key = r.get(`${prefix}_key`);
-  return { ...(ca !== undefined && { ca }), ...(cert !== undefined && { cert }), ...(key !== undefined && { key }) };
+  const files = { ca: r.get(`${prefix}_ca_cert`), cert: r.get(`${prefix}_cert`), key: r.get(`${prefix}_key`) };
+  return Object.fromEntries(Object.entries(files).filter(([, pem]) => pem !== undefined));
 }
 
-function urlPort(url: URL, raw: RawValue | undefined): number | undefined {
-  return url.port && raw ? PARSERS.port({ ...raw, value: url.port }) : undefined;
-}
+type PostgresParts = Omit<PostgresConfig, 'tls'>;
+
+const POSTGRES: EndpointSources<PostgresParts> = {
+  options: { host: 'postgres_host', port: 'postgres_port', database: 'postgres_db', user: 'postgres_user', password: 'postgres_password' },
+  passwordFile: 'postgres_password_file',
+  url: 'database_url',
+  fromUrl: (url, raw) => ({
+    host: url.searchParams.get('host') || (url.hostname ? withoutBrackets(decodeURIComponent(url.hostname)) : undefined),
+    port: urlPort(url, raw),
+    database: url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined,
+    user: decoded(url.username),
+    password: decoded(url.password),
+  }),
+};
 
 export function readPostgres(r: Resolver): PostgresConfig {
-  const fromUrl = (level: Level): Partial<PostgresConfig> => {
-    const url = r.at(level, 'database_url');
-    if (!url) return {};
-    const socketDir = url.searchParams.get('host');
-    return {
-      host: socketDir || (url.hostname ? withoutBrackets(decodeURIComponent(url.hostname)) : undefined),
-      port: urlPort(url, r.rawAt(level, 'database_url')),
-      database: url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined,
-      user: decoded(url.username),
-      password: decoded(url.password),
-    };
-  };
-  const parts = layered<PostgresConfig>((level) => [
-    {
-      host: r.at(level, 'postgres_host'),
-      port: r.at(level, 'postgres_port'),
-      database: r.at(level, 'postgres_db'),
-      user: r.at(level, 'postgres_user'),
-      password: r.at(level, 'postgres_password_file') ?? r.at(level, 'postgres_password'),
-    },
-    fromUrl(level),
-  ]);
-  const mode = r.required('postgres_ssl_mode');
-  const tls: TlsConfig | undefined = r.required('postgres_ssl')
-    ? { verify: mode !== 'require', verifyHost: mode === 'verify-full', ...tlsFiles(r, 'postgres_ssl') }
-    : undefined;
-  return {
-    host: present(parts.host, 'postgres_host'),
-    port: present(parts.port, 'postgres_port'),
-    database: present(parts.database, 'postgres_db'),
-    user: present(parts.user, 'postgres_user'),
-    password: present(parts.password, 'postgres_password'),
-    ...(tls && { tls }),
-  };
+  const parts = complete(endpoint(r, POSTGRES), ['host', 'port', 'database', 'user', 'password']);
+  const mode: ValueOf<'postgres_ssl_mode'> = r.required('postgres_ssl_mode');
+  const tls = { verify: mode !== 'require', verifyHost: mode === 'verify-full', ...tlsFiles(r, 'postgres_ssl') };
+  return { ...parts, ...(r.required('postgres_ssl') && { tls }) };
 }
 
-type RedisParts = Pick<RedisConfig, 'host' | 'port' | 'db' | 'user' | 'password' | 'tls'>;
+type RedisParts = Omit<RedisConfig, 'tlsOptions'>;
 
-export function readRedis(r: Resolver): RedisConfig {
-  const fromUrl = (level: Level): Partial<RedisParts> => {
-    const url = r.at(level, 'redis_url');
-    const raw = r.rawAt(level, 'redis_url');
-    if (!url || !raw) return {};
-    const dbText = url.pathname.replace(/^\//, '');
+const REDIS: EndpointSources<RedisParts> = {
+  options: { host: 'redis_host', port: 'redis_port', db: 'redis_db', user: 'redis_user', password: 'redis_password' },
+  passwordFile: 'redis_password_file',
+  url: 'redis_url',
+  fromUrl: (url, raw) => {
+    const db = url.pathname.replace(/^\//, '');
     return {
       tls: url.protocol === 'rediss:',
       host: url.hostname ? withoutBrackets(url.hostname) : undefined,
       port: urlPort(url, raw),
-      db: dbText ? PARSERS.integer({ ...raw, value: dbText }) : undefined,
+      db: db ? PARSERS.integer({ ...raw, value: db }) : undefined,
       user: decoded(url.username),
       password: decoded(url.password),
     };
-  };
-  const parts = layered<RedisParts>((level) => [
-    {
-      host: r.at(level, 'redis_host'),
-      port: r.at(level, 'redis_port'),
-      db: r.at(level, 'redis_db'),
-      user: r.at(level, 'redis_user'),
-      password: r.at(level, 'redis_password_file') ?? r.at(level, 'redis_password'),
-    },
-    fromUrl(level),
-  ]);
+  },
+};
+
+export function readRedis(r: Resolver): RedisConfig {
+  const parts = endpoint(r, REDIS);
+  const { host, port, db } = complete(parts, ['host', 'port', 'db']);
   const verify = r.required('redis_ssl_verify');
   const tlsOptions: TlsConfig | undefined = r.required('redis_ssl')
     ? { verify, verifyHost: verify, ...tlsFiles(r, 'redis_ssl') }
     : undefined;
   return {
-    host: present(parts.host, 'redis_host'),
-    port: present(parts.port, 'redis_port'),
-    db: present(parts.db, 'redis_db'),
+    host,
+    port,
+    db,
     tls: parts.tls === true || tlsOptions !== undefined,
     ...(tlsOptions && { tlsOptions }),
     ...(parts.user && { user: parts.user }),

@@ -1,14 +1,7 @@
 /** Reads the parts of one snapshot from the sources, each under the scrape deadline. */
 import type { LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
-import {
-  readChannelCounts,
-  readEpgSources,
-  readLiveChannels,
-  readM3uAccounts,
-  readProfiles,
-  readSchemaLevel,
-  readUsernames,
-} from '../sources/dispatcharr-db.js';
+import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
+import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
 import { readLiveState } from '../sources/dispatcharr-redis.js';
 import type { Queryable } from '../sources/postgres.js';
 import type { RedisSource } from '../sources/redis.js';

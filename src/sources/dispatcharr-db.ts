@@ -3,7 +3,7 @@
  * accounts, profiles or channels. Every value that comes from user or provider input is returned as
  * text and parsed here, never cast in SQL, so one odd row cannot fail a whole statement.
  */
-import type { ChannelCounts, EpgSource, LiveChannelRow, LiveState, M3uAccount, M3uProfile, SchemaLevel } from '../snapshot.js';
+import type { ChannelCounts, EpgSource, M3uAccount, M3uProfile, SchemaLevel } from '../snapshot.js';
 import type { Queryable } from './postgres.js';
 
 /** Migration numbers that mark layout changes (data-contract.md, section 1.5). */
@@ -138,121 +138,6 @@ export async function readProfiles(db: Queryable, level: SchemaLevel): Promise<M
     accountLocked: row.account_locked,
     expiresAt: row.exp_column ?? parseExpiry(row.exp_info),
   }));
-}
-
-function idOrNull(text: string | undefined): number | null {
-  return text !== undefined && /^\d{1,18}$/.test(text.trim()) ? Number(text.trim()) : null;
-}
-
-/**
- * One statement for every live channel at once: effective name and number, logo, the stream
- * playing (metadata, else the reservation), its provider, the M3U profile holding the connection
- * (metadata, else `stream_profile:<stream>`), the stream profile (metadata, else the channel's, else
- * Dispatcharr's default), and the stream's place in the
- * channel's failover list. Channels that no longer exist in the database drop out of the join.
- */
-export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: LiveState): Promise<LiveChannelRow[]> {
-  if (live.channels.length === 0) return [];
-  const uuids = live.channels.map((c) => c.uuid);
-  const streamIds = live.channels.map((c) => idOrNull(c.metadata.stream_id));
-  const m3uProfiles = live.channels.map((c) => idOrNull(c.metadata.m3u_profile));
-  const streamProfiles = live.channels.map((c) => idOrNull(c.metadata.stream_profile));
-  const effective = level.channelOverrides
-    ? {
-        join: 'LEFT JOIN dispatcharr_channels_channeloverride o ON o.channel_id = c.id',
-        name: 'COALESCE(o.name, c.name)',
-        number: 'COALESCE(o.channel_number, c.channel_number)',
-        logo: 'COALESCE(o.logo_id, c.logo_id)',
-        profile: 'COALESCE(o.stream_profile_id, c.stream_profile_id)',
-      }
-    : {
-        join: '',
-        name: 'c.name',
-        number: 'c.channel_number',
-        logo: 'c.logo_id',
-        profile: 'c.stream_profile_id',
-      };
-  // Dispatcharr's default stream profile, the last fallback; text that is not an id is ignored, never cast.
-  const defaultProfile = level.groupedCoreSettings
-    ? `(SELECT CASE WHEN (value ->> 'default_stream_profile') ~ '^[0-9]{1,18}$' THEN (value ->> 'default_stream_profile')::bigint END
-          FROM core_coresettings WHERE key = 'stream_settings')`
-    : `(SELECT CASE WHEN value ~ '^[0-9]{1,18}$' THEN value::bigint END FROM core_coresettings WHERE key = 'default-stream-profile')`;
-  const rows = await db.query<{
-    uuid: string;
-    name: string;
-    number: number | null;
-    logo_id: string | null;
-    stream_id: string | null;
-    stream_name: string | null;
-    provider: string | null;
-    provider_type: string | null;
-    profile_id: string | null;
-    profile_name: string | null;
-    max_streams: number | null;
-    stream_profile: string | null;
-    position: number | null;
-    available: number;
-  }>(
-    `WITH live AS (
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS l(uuid, meta_stream, meta_m3u_profile, meta_stream_profile)
-     ), chan AS (
-       SELECT l.*, c.id AS channel_id, ${effective.name} AS name, ${effective.number} AS number, ${effective.logo} AS logo_id,
-              ${effective.profile} AS channel_stream_profile,
-              COALESCE(l.meta_stream, ($5::jsonb ->> c.id::text)::bigint) AS stream_id
-         FROM live l
-         JOIN dispatcharr_channels_channel c ON c.uuid = l.uuid
-         ${effective.join}
-     ), ranked AS (
-       SELECT cs.channel_id, cs.stream_id,
-              row_number() OVER (PARTITION BY cs.channel_id ORDER BY cs."order", cs.id) - 1 AS position,
-              count(*) OVER (PARTITION BY cs.channel_id) AS available
-         FROM dispatcharr_channels_channelstream cs
-        WHERE cs.channel_id IN (SELECT channel_id FROM chan)
-     )
-     SELECT ch.uuid::text AS uuid, ch.name, ch.number, ch.logo_id::text AS logo_id, ch.stream_id::text AS stream_id, s.name AS stream_name,
-            a.name AS provider, a.account_type AS provider_type,
-            p.id::text AS profile_id, p.name AS profile_name, p.max_streams,
-            sp.name AS stream_profile,
-            pos.position::int AS position,
-            COALESCE((SELECT max(r.available) FROM ranked r WHERE r.channel_id = ch.channel_id), 0)::int AS available
-       FROM chan ch
-       LEFT JOIN dispatcharr_channels_stream s ON s.id = ch.stream_id
-       LEFT JOIN m3u_m3uaccount a ON a.id = s.m3u_account_id
-       LEFT JOIN m3u_m3uaccountprofile p ON p.id = COALESCE(ch.meta_m3u_profile, ($6::jsonb ->> ch.stream_id::text)::bigint)
-       LEFT JOIN core_streamprofile sp ON sp.id = COALESCE(ch.meta_stream_profile, ch.channel_stream_profile, ${defaultProfile})
-       LEFT JOIN ranked pos ON pos.channel_id = ch.channel_id AND pos.stream_id = ch.stream_id
-      ORDER BY ch.number NULLS LAST, ch.uuid`,
-    [uuids, streamIds, m3uProfiles, streamProfiles, JSON.stringify(live.reservedStreams), JSON.stringify(live.streamProfiles)],
-  );
-  return rows.map((row) => ({
-    uuid: row.uuid,
-    name: row.name,
-    number: row.number,
-    logoId: row.logo_id,
-    streamId: row.stream_id,
-    streamName: row.stream_name,
-    provider: row.provider,
-    providerType: row.provider_type,
-    profileId: row.profile_id,
-    profileName: row.profile_name,
-    profileMaxStreams: row.max_streams,
-    streamProfile: row.stream_profile,
-    position: row.position,
-    availableStreams: row.available,
-  }));
-}
-
-/** Usernames for the user ids live clients carry (Dispatcharr v0.22+ records `user_id`; `0` is anonymous). */
-export async function readUsernames(db: Queryable, live: LiveState): Promise<Record<string, string>> {
-  const ids = [...new Set(live.channels.flatMap((c) => c.clients.map((client) => idOrNull(client.fields.user_id))))].filter(
-    (id): id is number => id !== null && id > 0,
-  );
-  if (ids.length === 0) return {};
-  const rows = await db.query<{ id: string; username: string }>(
-    'SELECT id::text AS id, username FROM accounts_user WHERE id = ANY($1::bigint[])',
-    [ids],
-  );
-  return Object.fromEntries(rows.map((row) => [row.id, row.username]));
 }
 
 /** The settings saved for this plugin on Dispatcharr's Plugins page (`{}` until the first save), or null without a row. */

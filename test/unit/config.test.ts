@@ -110,6 +110,12 @@ test('bad values are refused with one line naming the setting, the value and whe
   assert.match(failure([], { REDIS_DB: 'two' }), /invalid redis_db "two" \(from REDIS_DB\)/);
 });
 
+test('every value given is checked at start, even one no other setting would read', () => {
+  assert.match(failure(['--postgres-ssl-mode', 'bogus']), /invalid postgres_ssl_mode "bogus" \(from --postgres-ssl-mode\)/);
+  assert.match(failure([], { REDIS_SSL_CA_CERT: '/no/such/ca.pem' }), /cannot read redis_ssl_ca_cert/);
+  assert.match(failure([], { REDIS_URL: 'http://r' }), /invalid redis_url/);
+});
+
 test('a bad database URL is reported without its password', () => {
   const message = failure([], { DATABASE_URL: 'mysql://u:hunter2@h/db' });
   assert.match(message, /database_url/);
