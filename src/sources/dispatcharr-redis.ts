@@ -3,17 +3,9 @@
  * the number of channels, clients or VOD sessions. Only the hash fields the exporter uses are asked for
  * (HMGET), so provider URLs, headers and credentials never leave Redis.
  */
-import {
-  CLIENT_FIELDS,
-  METADATA_FIELDS,
-  VOD_FIELDS,
-  type ClientField,
-  type Fields,
-  type LiveChannel,
-  type LiveState,
-  type VodSession,
-} from '../snapshot.js';
+import { CLIENT_FIELDS, METADATA_FIELDS, VOD_FIELDS, type Fields, type LiveChannel, type LiveState } from '../snapshot.js';
 import type { RedisSource } from './redis.js';
+import { Batch, type Slot } from './redis-batch.js';
 import type { RespValue } from './resp.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,7 +52,7 @@ export function classifyKeys(keys: readonly string[]): Discovered {
   };
 }
 
-function toFields<F extends string>(names: readonly F[], reply: RespValue | undefined): Fields<F> | undefined {
+function toFields<F extends string>(names: readonly F[], reply: RespValue): Fields<F> | undefined {
   if (!Array.isArray(reply)) return undefined;
   const fields: { [K in F]?: string } = {};
   let any = false;
@@ -74,7 +66,7 @@ function toFields<F extends string>(names: readonly F[], reply: RespValue | unde
   return any ? fields : undefined;
 }
 
-function numericMap(keys: readonly string[], pattern: RegExp, reply: RespValue | undefined): Record<string, number> {
+function numericMap(keys: readonly string[], pattern: RegExp, reply: RespValue): Record<string, number> {
   const map: Record<string, number> = {};
   if (!Array.isArray(reply)) return map;
   keys.forEach((key, i) => {
@@ -85,58 +77,67 @@ function numericMap(keys: readonly string[], pattern: RegExp, reply: RespValue |
   return map;
 }
 
-export async function readLiveState(redis: RedisSource): Promise<LiveState> {
+/** Sorted, de-duplicated member ids of a client set. */
+function memberIds(reply: RespValue): string[] {
+  return Array.isArray(reply) ? [...new Set(reply.filter((m): m is string => typeof m === 'string'))].sort() : [];
+}
+
+function hmget<F extends string>(batch: Batch, key: string, names: readonly F[]): Slot<Fields<F> | undefined> {
+  return batch.add(['HMGET', key, ...names], (reply) => toFields(names, reply));
+}
+
+function mget(batch: Batch, keys: readonly string[], pattern: RegExp): Slot<Record<string, number>> {
+  return keys.length > 0 ? batch.add(['MGET', ...keys], (reply) => numericMap(keys, pattern, reply)) : () => ({});
+}
+
+/** The entries whose hash still exists (HMGET found at least one field). */
+function present<F extends string>(entries: readonly { id: string; fields: Slot<Fields<F> | undefined> }[]) {
+  return entries.flatMap(({ id, fields }) => {
+    const value = fields();
+    return value ? [{ id, fields: value }] : [];
+  });
+}
+
+export async function readLiveState(redis: Pick<RedisSource, 'roundTrips' | 'scanAll' | 'pipeline'>): Promise<LiveState> {
   const startTrips = redis.roundTrips;
   const found = classifyKeys(await redis.scanAll());
-  const channels = [...found.metadataKeys];
 
-  const batch: string[][] = [];
-  for (const [uuid, prefix] of channels) {
-    batch.push(['HMGET', `${prefix}channel:${uuid}:metadata`, ...METADATA_FIELDS]);
-    batch.push(['SMEMBERS', `${prefix}channel:${uuid}:clients`]);
-  }
-  for (const key of found.vodKeys) batch.push(['HMGET', key, ...VOD_FIELDS]);
-  const mgets: [string[], RegExp][] = [
-    [found.reservedStreamKeys, RESERVED_STREAM_KEY],
-    [found.streamProfileKeys, STREAM_PROFILE_KEY],
-  ];
-  for (const [keys] of mgets) if (keys.length > 0) batch.push(['MGET', ...keys]);
-  const replies = await redis.pipeline(batch);
-
-  const clientIds: string[][] = channels.map((_, i) => {
-    const members = replies[i * 2 + 1];
-    return Array.isArray(members) ? [...new Set(members.filter((m): m is string => typeof m === 'string'))].sort() : [];
+  const first = new Batch();
+  const channels = [...found.metadataKeys].map(([uuid, prefix]) => {
+    const key = `${prefix}channel:${uuid}`;
+    return {
+      uuid,
+      key,
+      metadata: hmget(first, `${key}:metadata`, METADATA_FIELDS),
+      clientIds: first.add(['SMEMBERS', `${key}:clients`], memberIds),
+    };
   });
-  const clientBatch: string[][] = [];
-  channels.forEach(([uuid, prefix], i) => {
-    for (const id of clientIds[i] ?? []) clientBatch.push(['HMGET', `${prefix}channel:${uuid}:clients:${id}`, ...CLIENT_FIELDS]);
+  const vod = found.vodKeys.map((key) => ({
+    id: key.slice('vod_persistent_connection:'.length),
+    fields: hmget(first, key, VOD_FIELDS),
+  }));
+  const reservedStreams = mget(first, found.reservedStreamKeys, RESERVED_STREAM_KEY);
+  const streamProfiles = mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY);
+  await first.run(redis);
+
+  // Client hashes are named by the set members, so they can only be asked for once the first batch is back.
+  const second = new Batch();
+  const withClients = channels.map(({ uuid, key, metadata, clientIds }) => ({
+    uuid,
+    metadata,
+    clients: clientIds().map((id) => ({ id, fields: hmget(second, `${key}:clients:${id}`, CLIENT_FIELDS) })),
+  }));
+  await second.run(redis);
+
+  const live: LiveChannel[] = withClients.flatMap(({ uuid, metadata, clients }) => {
+    const value = metadata();
+    return value ? [{ uuid, metadata: value, clients: present(clients) }] : [];
   });
-  const clientReplies = await redis.pipeline(clientBatch);
-
-  const live: LiveChannel[] = [];
-  let clientIndex = 0;
-  channels.forEach(([uuid], i) => {
-    const clients = (clientIds[i] ?? []).flatMap((id) => {
-      const fields = toFields<ClientField>(CLIENT_FIELDS, clientReplies[clientIndex++]);
-      return fields ? [{ id, fields }] : [];
-    });
-    const metadata = toFields(METADATA_FIELDS, replies[i * 2]);
-    if (metadata) live.push({ uuid, metadata, clients });
-  });
-
-  let next = channels.length * 2;
-  const vodSessions: VodSession[] = [];
-  for (const key of found.vodKeys) {
-    const fields = toFields(VOD_FIELDS, replies[next++]);
-    if (fields) vodSessions.push({ id: key.slice('vod_persistent_connection:'.length), fields });
-  }
-  const maps = mgets.map(([keys, pattern]) => (keys.length > 0 ? numericMap(keys, pattern, replies[next++]) : {}));
-
   return {
     channels: live,
-    vodSessions,
-    reservedStreams: maps[0] ?? {},
-    streamProfiles: maps[1] ?? {},
+    vodSessions: present(vod),
+    reservedStreams: reservedStreams(),
+    streamProfiles: streamProfiles(),
     roundTrips: redis.roundTrips - startTrips,
   };
 }

@@ -20,12 +20,26 @@ export function encodeCommand(args: readonly string[]): Buffer {
   return Buffer.concat(parts);
 }
 
-const INCOMPLETE = Symbol('incomplete');
+/** One parsed reply and the offset just past it. */
+export interface ParsedReply {
+  readonly value: RespValue;
+  readonly next: number;
+}
 
-/** Parses one reply starting at `offset`; returns INCOMPLETE when the buffer does not hold all of it yet. */
-function parseReply(buffer: Buffer, offset: number): { value: RespValue; next: number } | typeof INCOMPLETE {
+/** A length or count line: a whole number (-1 for nil), else the stream is not RESP. */
+function lengthOf(line: string): number {
+  if (!/^-?\d{1,15}$/.test(line)) throw new RespError(`protocol error: bad length ${JSON.stringify(line.slice(0, 20))}`);
+  return Number(line);
+}
+
+/**
+ * Parses one reply starting at `offset`; returns undefined when the buffer does not hold all of it yet.
+ * Throws RespError on a protocol error (unknown reply type, bad length, bulk string without its CRLF),
+ * which is not a Redis error reply.
+ */
+export function parseReply(buffer: Buffer, offset: number): ParsedReply | undefined {
   const lineEnd = buffer.indexOf('\r\n', offset);
-  if (lineEnd === -1) return INCOMPLETE;
+  if (lineEnd === -1) return undefined;
   const type = String.fromCharCode(buffer[offset] ?? 0);
   const line = buffer.toString('utf8', offset + 1, lineEnd);
   const afterLine = lineEnd + 2;
@@ -37,19 +51,22 @@ function parseReply(buffer: Buffer, offset: number): { value: RespValue; next: n
     case ':':
       return { value: Number(line), next: afterLine };
     case '$': {
-      const length = Number(line);
+      const length = lengthOf(line);
       if (length < 0) return { value: null, next: afterLine };
-      if (buffer.length < afterLine + length + 2) return INCOMPLETE;
+      if (buffer.length < afterLine + length + 2) return undefined;
+      if (buffer[afterLine + length] !== 13 || buffer[afterLine + length + 1] !== 10) {
+        throw new RespError('protocol error: bulk string longer than its length');
+      }
       return { value: buffer.toString('utf8', afterLine, afterLine + length), next: afterLine + length + 2 };
     }
     case '*': {
-      const count = Number(line);
+      const count = lengthOf(line);
       if (count < 0) return { value: null, next: afterLine };
       const items: RespValue[] = [];
       let next = afterLine;
       for (let i = 0; i < count; i++) {
         const item = parseReply(buffer, next);
-        if (item === INCOMPLETE) return INCOMPLETE;
+        if (item === undefined) return undefined;
         items.push(item.value);
         next = item.next;
       }
@@ -57,6 +74,26 @@ function parseReply(buffer: Buffer, offset: number): { value: RespValue; next: n
     }
     default:
       throw new RespError(`protocol error: unexpected reply type ${JSON.stringify(type)}`);
+  }
+}
+
+/** Reassembles replies from the chunks a socket delivers, however the bytes are split. */
+export class ReplyReader {
+  private buffer: Buffer = Buffer.alloc(0);
+  private offset = 0;
+
+  push(chunk: Buffer): void {
+    const rest = this.buffer.subarray(this.offset);
+    this.buffer = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+    this.offset = 0;
+  }
+
+  /** The next whole reply, or undefined until all of its bytes have arrived. Throws RespError on a protocol error. */
+  next(): RespValue | undefined {
+    const parsed = parseReply(this.buffer, this.offset);
+    if (parsed === undefined) return undefined;
+    this.offset = parsed.next;
+    return parsed.value;
   }
 }
 
@@ -77,11 +114,9 @@ interface Waiter {
 }
 
 export class RespConnection {
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly reader = new ReplyReader();
   private readonly waiters: Waiter[] = [];
   private closedWith: Error | undefined;
-  /** Pipelines sent since the connection opened: one network round trip each. */
-  roundTrips = 0;
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -126,7 +161,6 @@ export class RespConnection {
     if (commands.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.waiters.push({ count: commands.length, replies: [], resolve, reject });
-      this.roundTrips++;
       this.socket.write(Buffer.concat(commands.map(encodeCommand)));
     });
   }
@@ -137,16 +171,12 @@ export class RespConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    let offset = 0;
+    this.reader.push(chunk);
     try {
-      while (this.waiters.length > 0 && offset < this.buffer.length) {
-        const parsed = parseReply(this.buffer, offset);
-        if (parsed === INCOMPLETE) break;
-        offset = parsed.next;
-        const waiter = this.waiters[0];
-        if (!waiter) break;
-        waiter.replies.push(parsed.value);
+      for (let waiter = this.waiters[0]; waiter; waiter = this.waiters[0]) {
+        const reply = this.reader.next();
+        if (reply === undefined) break;
+        waiter.replies.push(reply);
         if (waiter.replies.length === waiter.count) {
           this.waiters.shift();
           waiter.resolve(waiter.replies);
@@ -155,9 +185,7 @@ export class RespConnection {
     } catch (error) {
       this.fail(error instanceof Error ? error : new Error(String(error)));
       this.socket.destroy();
-      return;
     }
-    this.buffer = this.buffer.subarray(offset);
   }
 
   private fail(error: Error): void {

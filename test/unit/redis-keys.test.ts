@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyKeys } from '../../src/sources/dispatcharr-redis.js';
-import { encodeCommand } from '../../src/sources/resp.js';
 
 const A = '12572661-bc4b-4937-8501-665c8a4ca1e1';
 const B = 'a1b2c3d4-0000-4000-8000-000000000001';
@@ -39,8 +38,4 @@ test('a channel seen under both prefixes during an upgrade is read from the newe
   assert.equal(found.metadataKeys.get(A), 'live:');
   const reversed = classifyKeys([`ts_proxy:channel:${A}:metadata`, `live:channel:${A}:metadata`]);
   assert.equal(reversed.metadataKeys.get(A), 'live:');
-});
-
-test('commands are encoded as RESP arrays of bulk strings, byte lengths for UTF-8', () => {
-  assert.equal(encodeCommand(['HMGET', 'k', 'é']).toString('utf8'), '*3\r\n$5\r\nHMGET\r\n$1\r\nk\r\n$2\r\né\r\n');
 });
