@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import yazl from 'yazl';
 import packageJson from '../package.json' with { type: 'json' };
-import { pluginManifest } from './plugin-manifest.js';
+import { pluginHelpUrl, pluginManifest } from './plugin-manifest.js';
 import { errorMessage } from '../src/error-message.js';
 
 const NODE_VERSION = '24.21.0';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   execFileSync(builder, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const blob = readFileSync(blobPath);
 
-  const manifest = pluginManifest('plugin/plugin.json', packageJson.version, (packageJson as { homepage?: string }).homepage ?? '');
+  const manifest = pluginManifest('plugin/plugin.json', packageJson.version, pluginHelpUrl(packageJson.homepage));
   for (const arch of Object.keys(NODE_BINARIES) as Arch[]) {
     const executable = join(work, `dispatcharr-exporter-${arch}`);
     copyFileSync(nodeBinary(arch), executable);

@@ -13,6 +13,10 @@ export interface SchemaLevel {
   readonly profileExpDateColumn: boolean;
   /** v0.17+: `core_coresettings` holds grouped JSON rows (`stream_settings`...) instead of one text row per setting. */
   readonly groupedCoreSettings: boolean;
+  /** v0.25+: `dispatcharr_channels_channel.hidden_from_output` exists. */
+  readonly hiddenFromOutputColumn: boolean;
+  /** v0.22+: `accounts_user.stream_limit` exists; before, users had no stream limit. */
+  readonly userStreamLimitColumn: boolean;
 }
 
 export interface M3uAccount {
@@ -38,11 +42,32 @@ export interface EpgSource {
   readonly url: string | null;
 }
 
+/** A channel profile and the channels its output serves. */
+export interface ChannelProfileCount {
+  readonly id: string;
+  readonly name: string;
+  readonly enabled: number;
+}
+
 export interface ChannelCounts {
   readonly total: number;
-  /** Channels enabled in at least one channel profile. */
+  /** Channels Dispatcharr's default output serves: those not hidden from output. */
   readonly enabled: number;
   readonly groups: number;
+  readonly profiles: readonly ChannelProfileCount[];
+}
+
+/** A Dispatcharr login (`accounts_user`), active or not. */
+export interface User {
+  readonly id: string;
+  readonly username: string;
+  /** 0 streamer, 1 standard user, 10 admin. */
+  readonly level: number;
+  readonly isStaff: boolean;
+  /** `date_joined`, epoch seconds. */
+  readonly dateJoined: number;
+  /** Concurrent streams allowed, 0 = unlimited; 0 before Dispatcharr v0.22, which had no per-user limit. */
+  readonly streamLimit: number;
 }
 
 export interface M3uProfile {
@@ -87,7 +112,19 @@ export const CLIENT_FIELDS = [
 export type ClientField = (typeof CLIENT_FIELDS)[number];
 
 /** Fields of a VOD connection hash that the exporter reads (never `stream_url`, `final_url` or `headers`). */
-export const VOD_FIELDS = ['m3u_profile_id', 'active_streams', 'created_at'] as const;
+export const VOD_FIELDS = [
+  'm3u_profile_id',
+  'active_streams',
+  'created_at',
+  'user_id',
+  'content_obj_type',
+  'content_uuid',
+  'content_name',
+  'client_ip',
+  'client_user_agent',
+  'worker_id',
+  'bytes_sent',
+] as const;
 export type VodField = (typeof VOD_FIELDS)[number];
 
 export type Fields<F extends string> = { readonly [K in F]?: string };
@@ -129,6 +166,8 @@ export interface LiveChannelRow {
   readonly name: string;
   readonly number: number | null;
   readonly logoId: string | null;
+  /** Effective channel group name (channel overrides applied). */
+  readonly groupName: string | null;
   readonly streamId: string | null;
   readonly streamName: string | null;
   readonly provider: string | null;
@@ -148,6 +187,30 @@ export interface LiveJoin {
   readonly usernames: Readonly<Record<string, string>>;
 }
 
+/**
+ * Longest programme texts a label of `dispatcharr_stream_programming` carries, in characters (Unicode code
+ * points); longer text is cut to one less and ends with "…". The source reads one character more than this.
+ */
+export const PROGRAMME_TEXT_LIMITS = { title: 200, subtitle: 200, description: 500 } as const;
+
+/** One EPG programme (`epg_programdata`); texts are at most one character longer than PROGRAMME_TEXT_LIMITS. */
+export interface Programme {
+  readonly title: string;
+  readonly subtitle: string | null;
+  readonly description: string | null;
+  /** Epoch seconds. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The programmes around the scrape time on a live channel's effective EPG entry (only channels with one on air). */
+export interface ChannelProgrammes {
+  readonly uuid: string;
+  readonly previous: Programme | null;
+  readonly current: Programme;
+  readonly next: Programme | null;
+}
+
 export type Part<T> =
   | { readonly ok: true; readonly value: T; readonly seconds: number }
   | { readonly ok: false; readonly error: string; readonly seconds: number };
@@ -160,6 +223,8 @@ export interface Parts {
   readonly profiles: readonly M3uProfile[];
   readonly live: LiveState;
   readonly liveJoin: LiveJoin;
+  readonly programmes: readonly ChannelProgrammes[];
+  readonly users: readonly User[];
 }
 
 export type PartName = keyof Parts;

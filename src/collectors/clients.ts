@@ -1,11 +1,10 @@
 /** Per-viewer families (gate include_client_stats): data sent to each client, from Redis. */
 import { counter, gauge, sample, type Sample } from '../exposition/family.js';
 import { partValue, type LiveClient } from '../snapshot.js';
+import { clientFamiliesV3 } from './clients-v3.js';
+import { KIBPS_TO_KBPS } from './units.js';
 import type { Collector } from './collector.js';
 import { channelLabels, liveStreams, parseNumber, secondsSince } from './live-view.js';
-
-/** Dispatcharr stores client rates in KiB/s; 1 KiB/s = 8 × 1024 / 1000 kbps. */
-export const KIBPS_TO_KBPS = 8.192;
 
 interface ClientRow {
   readonly client: LiveClient;
@@ -21,8 +20,9 @@ export const clientsCollector: Collector = {
   name: 'clients',
   needs: ['live', 'liveJoin'],
   gate: 'include_client_stats',
-  collect(snapshot) {
+  collect(snapshot, settings) {
     const usernames = partValue(snapshot, 'liveJoin').usernames;
+    if (settings.metrics_layout === 'v3') return clientFamiliesV3(snapshot, liveStreams(snapshot), usernames);
     const rows: ClientRow[] = liveStreams(snapshot).flatMap((stream) =>
       stream.live.clients.map((client) => ({ client, labels: { client_id: client.id, ...channelLabels(stream.row) } })),
     );

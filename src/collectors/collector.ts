@@ -7,8 +7,8 @@ import type { PartName, Snapshot } from '../snapshot.js';
 export interface Collector {
   /** Value of the `collector` label of the self metrics. */
   readonly name: string;
-  /** Snapshot parts it reads; only parts that an enabled collector needs are read. */
-  readonly needs: readonly PartName[];
+  /** Snapshot parts it reads (they may depend on the settings); only parts that an enabled collector needs are read. */
+  readonly needs: readonly PartName[] | ((settings: Settings) => readonly PartName[]);
   /** The setting that switches it on; without one it always runs. */
   readonly gate?: Gate;
   collect(snapshot: Snapshot, settings: Settings): MetricFamily[];
@@ -16,6 +16,10 @@ export interface Collector {
 
 export function isEnabled(collector: Collector, settings: Settings): boolean {
   return collector.gate === undefined || settings[collector.gate];
+}
+
+export function partsNeeded(collector: Collector, settings: Settings): readonly PartName[] {
+  return typeof collector.needs === 'function' ? collector.needs(settings) : collector.needs;
 }
 
 export function boolLabel(value: boolean): string {

@@ -15,10 +15,14 @@ function settingText(value: string | number | boolean): string {
   return typeof value === 'string' ? redactUrl(value) : String(value);
 }
 
+/** The value of a label for a setting of the original plugin that this exporter does not have. */
+export const UNSUPPORTED_SETTING = 'unsupported';
+
 /**
  * One label per plugin setting, in table order, so a new setting shows here without an edit. The seed's
  * two labels for things this exporter does not set on the Plugins page follow auto_start, where the seed
- * printed them, so existing series keep their identity byte for byte.
+ * printed them: suppress_access_logs is the real state of the access log (--access-log), and
+ * disable_update_notifications says `unsupported`, since this exporter has no update check.
  */
 function settingsLabels(settings: Settings, identity: ExporterIdentity): Record<string, string> {
   const labels: Record<string, string> = {};
@@ -26,8 +30,7 @@ function settingsLabels(settings: Settings, identity: ExporterIdentity): Record<
     labels[key] = settingText(settings[key]);
     if (key === 'auto_start') {
       labels['suppress_access_logs'] = boolLabel(!identity.accessLog);
-      // This exporter never checks for updates, so notifications are always off.
-      labels['disable_update_notifications'] = 'true';
+      labels['disable_update_notifications'] = UNSUPPORTED_SETTING;
     }
   }
   return labels;

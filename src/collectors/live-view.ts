@@ -1,6 +1,14 @@
 /** Live channels as Redis and the database see them together, and the numbers derived from both. */
 import { pythonFloat } from '../exposition/numbers.js';
-import { partValue, type LiveChannel, type LiveChannelRow, type LiveState, type Snapshot } from '../snapshot.js';
+import {
+  type Fields,
+  partValue,
+  type LiveChannel,
+  type LiveChannelRow,
+  type LiveState,
+  type Snapshot,
+  type VodField,
+} from '../snapshot.js';
 
 export interface LiveStream {
   readonly live: LiveChannel;
@@ -56,4 +64,24 @@ export function connectionsByProfile(streams: readonly LiveStream[], live: LiveS
     if (active > 0 && profile && /^\d+$/.test(profile)) add(profile);
   }
   return counts;
+}
+
+/** A VOD playback session with at least one open response: a stream in the v3 layout. */
+export interface VodStream {
+  readonly id: string;
+  /** The session's millisecond timestamp (`vod_<ms>_<random>`), its "channel number" in the v3 layout; else the id. */
+  readonly number: string;
+  readonly activeStreams: number;
+  readonly uptime?: number;
+  readonly fields: Fields<VodField>;
+}
+
+export function vodStreams(snapshot: Snapshot): VodStream[] {
+  return partValue(snapshot, 'live').vodSessions.flatMap((session) => {
+    const activeStreams = Math.trunc(parseNumber(session.fields.active_streams) ?? 0);
+    if (activeStreams <= 0) return [];
+    const uptime = secondsSince(session.fields.created_at, snapshot.time);
+    const number = /^vod_(\d+)_/.exec(session.id)?.[1] ?? session.id;
+    return [{ id: session.id, number, activeStreams, fields: session.fields, ...(uptime !== undefined && { uptime }) }];
+  });
 }

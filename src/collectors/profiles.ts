@@ -4,6 +4,13 @@ import { partValue, type M3uProfile } from '../snapshot.js';
 import type { Collector } from './collector.js';
 
 const SECONDS_PER_DAY = 86_400;
+/** dispatcharr_profile_days_to_expiry when the provider gives no expiry, as the original's v3 series defines it. */
+export const NO_EXPIRY = -1;
+
+/** Whole days left, floored, and 0 once expired (the original's v3 definition, which its dashboards select with `== 0`). */
+export function daysToExpiry(expiresAt: number | null, now: number): number {
+  return expiresAt === null ? NO_EXPIRY : Math.max(0, Math.floor((expiresAt - now) / SECONDS_PER_DAY));
+}
 
 /** The labels every per-profile family carries, as the original plugin named them. */
 export function profileLabels(profile: M3uProfile): Record<string, string> {
@@ -15,18 +22,17 @@ export const profilesCollector: Collector = {
   needs: ['profiles'],
   gate: 'include_m3u_stats',
   collect(snapshot) {
-    const expiring = partValue(snapshot, 'profiles').filter(
-      (p): p is M3uProfile & { expiresAt: number } => !p.accountLocked && p.accountType === 'XC' && p.expiresAt !== null,
-    );
+    const xc = partValue(snapshot, 'profiles').filter((p) => !p.accountLocked && p.accountType === 'XC');
+    const expiring = xc.filter((p): p is M3uProfile & { expiresAt: number } => p.expiresAt !== null);
     return [
       gauge(
         'dispatcharr_profile_days_to_expiry',
-        'Whole days until the XC provider subscription of the profile expires (0 = less than a day left, negative = expired); absent when the provider gives no expiry',
-        expiring.map((p) => sample(Math.floor((p.expiresAt - snapshot.time) / SECONDS_PER_DAY), profileLabels(p))),
+        `Whole days until the XC provider subscription of the profile expires (0 = expired or less than a day left; ${NO_EXPIRY} = the provider gives no expiry)`,
+        xc.map((p) => sample(daysToExpiry(p.expiresAt, snapshot.time), profileLabels(p))),
       ),
       gauge(
         'dispatcharr_profile_expiry_timestamp_seconds',
-        'Unix time at which the XC provider subscription of the profile expires',
+        'Unix time at which the XC provider subscription of the profile expires; absent when the provider gives no expiry',
         expiring.map((p) => sample(p.expiresAt, profileLabels(p))),
       ),
     ];

@@ -7,14 +7,16 @@ import type { MetricFamily } from '../exposition/family.js';
 import type { Logger } from '../log.js';
 import type { PartName, Snapshot } from '../snapshot.js';
 import { channelsCollector } from './channels.js';
-import { type Collector, isEnabled } from './collector.js';
+import { type Collector, isEnabled, partsNeeded } from './collector.js';
 import { coreCollector, type ExporterIdentity } from './core.js';
 import { epgCollector } from './epg.js';
 import { m3uCollector } from './m3u.js';
 import { clientsCollector } from './clients.js';
 import { profileConnectionsCollector } from './profile-connections.js';
 import { profilesCollector } from './profiles.js';
+import { programmingCollector } from './programming.js';
 import { streamsCollector } from './streams.js';
+import { usersCollector, userStreamsCollector } from './users.js';
 import { vodCollector } from './vod.js';
 import { errorMessage } from '../error-message.js';
 
@@ -27,7 +29,10 @@ export function defaultCollectors(identity: ExporterIdentity): Collector[] {
     profilesCollector,
     profileConnectionsCollector,
     streamsCollector,
+    programmingCollector,
     clientsCollector,
+    usersCollector,
+    userStreamsCollector,
     vodCollector,
   ];
 }
@@ -42,7 +47,7 @@ export interface CollectorOutcome {
 export function neededParts(collectors: readonly Collector[], settings: Settings): Set<PartName> {
   const parts = new Set<PartName>();
   for (const collector of collectors) {
-    if (isEnabled(collector, settings)) for (const part of collector.needs) parts.add(part);
+    if (isEnabled(collector, settings)) for (const part of partsNeeded(collector, settings)) parts.add(part);
   }
   return parts;
 }
@@ -57,7 +62,7 @@ export function runCollectors(
   const outcomes: CollectorOutcome[] = [];
   for (const collector of collectors) {
     if (!isEnabled(collector, settings)) continue;
-    const readSeconds = collector.needs.reduce((sum, part) => sum + (snapshot.parts[part]?.seconds ?? 0), 0);
+    const readSeconds = partsNeeded(collector, settings).reduce((sum, part) => sum + (snapshot.parts[part]?.seconds ?? 0), 0);
     const started = performance.now();
     try {
       families.push(...collector.collect(snapshot, settings));

@@ -3,13 +3,14 @@ import type { Settings } from '../config/settings.js';
 import { counter, gauge, sample, type MetricFamily, type Sample } from '../exposition/family.js';
 import { partValue, type Snapshot } from '../snapshot.js';
 import type { Collector } from './collector.js';
+import { streamFamiliesV3 } from './streams-v3.js';
+import { BYTES_PER_MIB } from './units.js';
 import { channelLabels, connectionsByProfile, liveStreams, parseNumber, secondsSince, type LiveStream } from './live-view.js';
 
-const BYTES_PER_MIB = 1_048_576;
 /** Shown by dispatcharr_stream_index when the playing stream is no longer in the channel's list. */
 export const STREAM_NOT_IN_LIST = -1;
 
-interface StreamFigures {
+export interface StreamFigures {
   readonly labels: { channel_uuid: string; channel_number: string };
   readonly viewers: number;
   readonly uptime?: number;
@@ -110,11 +111,21 @@ function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
 
 export const streamsCollector: Collector = {
   name: 'streams',
-  needs: ['live', 'liveJoin'],
+  // The v3 layout names the provider of VOD sessions, which comes with the M3U profiles.
+  needs: (settings) =>
+    settings.metrics_layout === 'v3' && settings.include_m3u_stats ? ['live', 'liveJoin', 'profiles'] : ['live', 'liveJoin'],
   collect(snapshot, settings) {
     const streams = liveStreams(snapshot);
     const connections = connectionsByProfile(streams, partValue(snapshot, 'live'));
     const all = streams.map((s) => figures(s, snapshot, settings, connections));
+    if (settings.metrics_layout === 'v3') {
+      return streamFamiliesV3(
+        snapshot,
+        settings,
+        streams.map((stream, i) => ({ stream, figures: all[i] as StreamFigures })),
+        connections,
+      );
+    }
     const families: MetricFamily[] = [
       gauge('dispatcharr_active_streams', 'Channels Dispatcharr is streaming now (live metadata present and channel in the database)', [
         sample(all.length),

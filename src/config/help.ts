@@ -7,6 +7,7 @@ const VALUE_NAMES: Readonly<Partial<Record<OptionKind, string>>> = {
   'postgres-url': 'url',
   'redis-url': 'url',
   'ssl-mode': 'mode',
+  'metrics-layout': 'v2|v3',
 };
 
 function usageOf(spec: OptionSpec): string {

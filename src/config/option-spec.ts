@@ -13,7 +13,8 @@ export type OptionKind =
   | 'http-url'
   | 'postgres-url'
   | 'redis-url'
-  | 'ssl-mode';
+  | 'ssl-mode'
+  | 'metrics-layout';
 
 export type OptionGroup = 'Plugin settings' | 'Exporter' | 'Dispatcharr' | 'PostgreSQL' | 'Redis';
 

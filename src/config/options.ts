@@ -54,6 +54,17 @@ export const OPTIONS = [
       applies: 'scrape',
     },
   ),
+  setting(
+    'metrics_layout',
+    'metrics-layout',
+    'v2',
+    "Metric names and labels: v2 (the original plugin's v2 series, the default) or v3 (its v3 series: *_bps, a type label, live and VOD streams in the same families)",
+    {
+      label: 'Metrics Layout',
+      help: 'v2: the original v2 names (default). v3: the v3 names (*_bps, type label, live and VOD together)',
+      applies: 'scrape',
+    },
+  ),
   gate(
     'include_m3u_stats',
     'true',
@@ -69,6 +80,13 @@ export const OPTIONS = [
     'Per-viewer families (IP address, user agent: personal data)',
     'Include Client Connection Statistics',
     'Per-viewer metrics; exposes IP addresses and user agents',
+  ),
+  gate(
+    'include_user_stats',
+    'false',
+    'Per-user families: usernames, levels, stream limits and streams in use (personal data)',
+    'Include User Metrics',
+    'Per-user metrics; exposes Dispatcharr usernames',
   ),
   gate(
     'include_source_urls',

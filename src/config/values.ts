@@ -6,6 +6,9 @@ import type { OptionKind } from './options.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type SslMode = 'require' | 'verify-ca' | 'verify-full';
+/** v2: the seed's metric names (the original plugin's v2 series); v3: the names and labels of its v3 series. */
+export type MetricsLayout = 'v2' | 'v3';
+export const METRICS_LAYOUTS: readonly MetricsLayout[] = ['v2', 'v3'];
 
 export interface RawValue {
   readonly key: string;
@@ -69,6 +72,12 @@ function parseSslMode(raw: RawValue): SslMode {
   return mode;
 }
 
+function parseMetricsLayout(raw: RawValue): MetricsLayout {
+  const layout = METRICS_LAYOUTS.find((l) => l === raw.value.trim().toLowerCase());
+  if (!layout) throw invalid(raw, `expected ${METRICS_LAYOUTS.join(' or ')}`);
+  return layout;
+}
+
 function parseUrl(raw: RawValue, schemes: readonly string[]): URL {
   let url: URL;
   try {
@@ -114,6 +123,7 @@ export interface KindValues {
   'postgres-url': URL;
   'redis-url': URL;
   'ssl-mode': SslMode;
+  'metrics-layout': MetricsLayout;
 }
 
 const REDIS_DB_MAX = 1_000_000;
@@ -131,4 +141,5 @@ export const PARSERS: { readonly [K in OptionKind]: (raw: RawValue) => KindValue
   'postgres-url': (raw) => parseUrl(raw, ['postgres://', 'postgresql://']),
   'redis-url': (raw) => parseUrl(raw, ['redis://', 'rediss://']),
   'ssl-mode': parseSslMode,
+  'metrics-layout': parseMetricsLayout,
 };

@@ -2,7 +2,9 @@
 import type { LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
 import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
 import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
+import { readProgrammes } from '../sources/dispatcharr-programmes.js';
 import { readLiveState } from '../sources/dispatcharr-redis.js';
+import { readUsers } from '../sources/dispatcharr-users.js';
 import type { Queryable } from '../sources/postgres.js';
 import type { RedisSource } from '../sources/redis.js';
 import { withDeadline } from './deadline.js';
@@ -15,22 +17,33 @@ export interface SnapshotSources {
 }
 
 type DatabasePart = Exclude<PartName, 'database' | 'live'>;
-type DatabaseReader<K extends DatabasePart> = (db: Queryable, level: SchemaLevel, live: LiveState | undefined) => Promise<Parts[K]>;
+type DatabaseReader<K extends DatabasePart> = (
+  db: Queryable,
+  level: SchemaLevel,
+  live: LiveState | undefined,
+  /** The snapshot's time, epoch seconds. */
+  time: number,
+) => Promise<Parts[K]>;
 
 const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   m3uAccounts: (db) => readM3uAccounts(db),
   epgSources: (db) => readEpgSources(db),
-  channelCounts: (db) => readChannelCounts(db),
+  channelCounts: (db, level) => readChannelCounts(db, level),
   profiles: (db, level) => readProfiles(db, level),
   liveJoin: async (db, level, live) => {
     if (!live) throw new Error('live state unavailable');
     const [channels, usernames] = await Promise.all([readLiveChannels(db, level, live), readUsernames(db, live)]);
     return { channels, usernames };
   },
+  programmes: (db, level, live, time) => {
+    if (!live) throw new Error('live state unavailable');
+    return readProgrammes(db, level, live, time);
+  },
+  users: (db, level) => readUsers(db, level),
 };
 
 /** Database parts that also need the live state from Redis. */
-const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin']);
+const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin', 'programmes']);
 
 async function timed<T>(read: () => Promise<T>): Promise<Part<T>> {
   const started = performance.now();
@@ -50,7 +63,7 @@ export async function loadSnapshot(sources: SnapshotSources, needs: ReadonlySet<
     (parts as Record<string, unknown>)[name] = part;
   };
 
-  const wantsLive = needs.has('live') || needs.has('liveJoin');
+  const wantsLive = needs.has('live') || [...NEEDS_LIVE].some((name) => needs.has(name));
   const [database, live] = await Promise.all([
     timed(() => withDeadline(readSchemaLevel(sources.db), deadline, 'schema level')),
     wantsLive ? timed(() => withDeadline(readLiveState(sources.redis), deadline, 'live state')) : Promise.resolve(undefined),
@@ -75,7 +88,9 @@ export async function loadSnapshot(sources: SnapshotSources, needs: ReadonlySet<
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
     const liveState = live?.ok ? live.value : undefined;
-    pending.push(timed(() => withDeadline(reader(sources.db, database.value, liveState), deadline, name)).then((part) => set(name, part)));
+    pending.push(
+      timed(() => withDeadline(reader(sources.db, database.value, liveState, time), deadline, name)).then((part) => set(name, part)),
+    );
   }
   await Promise.all(pending);
   return { time, dispatcharrVersion: await version, parts };

@@ -10,6 +10,8 @@ import type { Queryable } from './postgres.js';
 const CHANNEL_OVERRIDES_FROM = 37; // dispatcharr_channels 0037, Dispatcharr v0.25.0
 const PROFILE_EXP_DATE_FROM = 19; // m3u 0019, Dispatcharr v0.21.0
 const GROUPED_CORE_SETTINGS_FROM = 20; // core 0020, Dispatcharr v0.17.0
+const HIDDEN_FROM_OUTPUT_FROM = 37; // dispatcharr_channels 0037, Dispatcharr v0.25.0
+const USER_STREAM_LIMIT_FROM = 6; // accounts 0006, Dispatcharr v0.22.0
 
 export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
   const rows = await db.query<{ app: string; number: number }>(
@@ -25,6 +27,8 @@ export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
     channelOverrides: (migrations['dispatcharr_channels'] ?? 0) >= CHANNEL_OVERRIDES_FROM,
     profileExpDateColumn: (migrations['m3u'] ?? 0) >= PROFILE_EXP_DATE_FROM,
     groupedCoreSettings: (migrations['core'] ?? 0) >= GROUPED_CORE_SETTINGS_FROM,
+    hiddenFromOutputColumn: (migrations['dispatcharr_channels'] ?? 0) >= HIDDEN_FROM_OUTPUT_FROM,
+    userStreamLimitColumn: (migrations['accounts'] ?? 0) >= USER_STREAM_LIMIT_FROM,
   };
 }
 
@@ -75,7 +79,7 @@ export async function readEpgSources(db: Queryable): Promise<EpgSource[]> {
     `SELECT id::text AS id, name, source_type, status, is_active, priority, url
        FROM epg_epgsource
       WHERE source_type <> 'dummy'
-      ORDER BY id`,
+      ORDER BY epg_epgsource.id`,
   );
   return rows.map((row) => ({
     id: row.id,
@@ -88,15 +92,32 @@ export async function readEpgSources(db: Queryable): Promise<EpgSource[]> {
   }));
 }
 
-export async function readChannelCounts(db: Queryable): Promise<ChannelCounts> {
-  const rows = await db.query<ChannelCounts>(
+/**
+ * Channel counts. "Enabled" follows Dispatcharr's default output (/output/m3u without a profile): every
+ * channel not hidden from output (the column exists from v0.25; before, every channel is served). Per
+ * channel profile: the channels enabled in it and not hidden, what that profile's output serves.
+ */
+export async function readChannelCounts(db: Queryable, level: SchemaLevel): Promise<ChannelCounts> {
+  const served = level.hiddenFromOutputColumn ? 'NOT c.hidden_from_output' : 'true';
+  const rows = await db.query<{
+    total: number;
+    enabled: number;
+    groups: number;
+    profiles: { id: string; name: string; enabled: number }[];
+  }>(
     `SELECT (SELECT count(*) FROM dispatcharr_channels_channel)::int AS total,
-            (SELECT count(DISTINCT channel_id) FROM dispatcharr_channels_channelprofilemembership WHERE enabled)::int AS enabled,
-            (SELECT count(*) FROM dispatcharr_channels_channelgroup)::int AS groups`,
+            (SELECT count(*) FROM dispatcharr_channels_channel c WHERE ${served})::int AS enabled,
+            (SELECT count(*) FROM dispatcharr_channels_channelgroup)::int AS groups,
+            (SELECT COALESCE(json_agg(json_build_object('id', p.id::text, 'name', p.name, 'enabled', p.enabled) ORDER BY p.id), '[]'::json)
+               FROM (SELECT cp.id, cp.name,
+                            (SELECT count(*) FROM dispatcharr_channels_channelprofilemembership m
+                               JOIN dispatcharr_channels_channel c ON c.id = m.channel_id
+                              WHERE m.channel_profile_id = cp.id AND m.enabled AND ${served})::int AS enabled
+                       FROM dispatcharr_channels_channelprofile cp) p) AS profiles`,
   );
   const row = rows[0];
   if (!row) throw new Error('channel count query returned no row');
-  return row;
+  return { total: row.total, enabled: row.enabled, groups: row.groups, profiles: row.profiles };
 }
 
 /** Reads a provider expiry: a Unix timestamp as a number or numeric string, or nothing usable. */

@@ -11,7 +11,7 @@ function idOrNull(text: string | undefined): number | null {
 }
 
 /**
- * One statement for every live channel at once: effective name and number, logo, the stream
+ * One statement for every live channel at once: effective name, number, logo and group, the stream
  * playing (metadata, else the reservation), its provider, the M3U profile holding the connection
  * (metadata, else `stream_profile:<stream>`), the stream profile (metadata, else the channel's, else
  * Dispatcharr's default), and the stream's place in the
@@ -29,6 +29,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
         name: 'COALESCE(o.name, c.name)',
         number: 'COALESCE(o.channel_number, c.channel_number)',
         logo: 'COALESCE(o.logo_id, c.logo_id)',
+        group: 'COALESCE(o.channel_group_id, c.channel_group_id)',
         profile: 'COALESCE(o.stream_profile_id, c.stream_profile_id)',
       }
     : {
@@ -36,6 +37,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
         name: 'c.name',
         number: 'c.channel_number',
         logo: 'c.logo_id',
+        group: 'c.channel_group_id',
         profile: 'c.stream_profile_id',
       };
   // Dispatcharr's default stream profile, the last fallback; text that is not an id is ignored, never cast.
@@ -48,6 +50,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
     name: string;
     number: number | null;
     logo_id: string | null;
+    group_name: string | null;
     stream_id: string | null;
     stream_name: string | null;
     provider: string | null;
@@ -63,7 +66,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
        SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS l(uuid, meta_stream, meta_m3u_profile, meta_stream_profile)
      ), chan AS (
        SELECT l.*, c.id AS channel_id, ${effective.name} AS name, ${effective.number} AS number, ${effective.logo} AS logo_id,
-              ${effective.profile} AS channel_stream_profile,
+              ${effective.group} AS group_id, ${effective.profile} AS channel_stream_profile,
               COALESCE(l.meta_stream, ($5::jsonb ->> c.id::text)::bigint) AS stream_id
          FROM live l
          JOIN dispatcharr_channels_channel c ON c.uuid = l.uuid
@@ -75,13 +78,14 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
          FROM dispatcharr_channels_channelstream cs
         WHERE cs.channel_id IN (SELECT channel_id FROM chan)
      )
-     SELECT ch.uuid::text AS uuid, ch.name, ch.number, ch.logo_id::text AS logo_id, ch.stream_id::text AS stream_id, s.name AS stream_name,
+     SELECT ch.uuid::text AS uuid, ch.name, ch.number, ch.logo_id::text AS logo_id, g.name AS group_name, ch.stream_id::text AS stream_id, s.name AS stream_name,
             a.name AS provider, a.account_type AS provider_type,
             p.id::text AS profile_id, p.name AS profile_name, p.max_streams,
             sp.name AS stream_profile,
             pos.position::int AS position,
             COALESCE((SELECT max(r.available) FROM ranked r WHERE r.channel_id = ch.channel_id), 0)::int AS available
        FROM chan ch
+       LEFT JOIN dispatcharr_channels_channelgroup g ON g.id = ch.group_id
        LEFT JOIN dispatcharr_channels_stream s ON s.id = ch.stream_id
        LEFT JOIN m3u_m3uaccount a ON a.id = s.m3u_account_id
        LEFT JOIN m3u_m3uaccountprofile p ON p.id = COALESCE(ch.meta_m3u_profile, ($6::jsonb ->> ch.stream_id::text)::bigint)
@@ -95,6 +99,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
     name: row.name,
     number: row.number,
     logoId: row.logo_id,
+    groupName: row.group_name,
     streamId: row.stream_id,
     streamName: row.stream_name,
     provider: row.provider,
@@ -108,11 +113,13 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
   }));
 }
 
-/** Usernames for the user ids live clients carry (Dispatcharr v0.22+ records `user_id`; `0` is anonymous). */
+/** Usernames for the user ids live clients and VOD sessions carry (Dispatcharr v0.22+ records `user_id`; `0` is anonymous). */
 export async function readUsernames(db: Queryable, live: LiveState): Promise<Record<string, string>> {
-  const ids = [...new Set(live.channels.flatMap((c) => c.clients.map((client) => idOrNull(client.fields.user_id))))].filter(
-    (id): id is number => id !== null && id > 0,
-  );
+  const carried = [
+    ...live.channels.flatMap((c) => c.clients.map((client) => client.fields.user_id)),
+    ...live.vodSessions.map((v) => v.fields.user_id),
+  ];
+  const ids = [...new Set(carried.map(idOrNull))].filter((id): id is number => id !== null && id > 0);
   if (ids.length === 0) return {};
   const rows = await db.query<{ id: string; username: string }>(
     'SELECT id::text AS id, username FROM accounts_user WHERE id = ANY($1::bigint[])',

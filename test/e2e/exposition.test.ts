@@ -51,14 +51,15 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       assert.equal(sampleValue(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'CUSTOM' }), 0);
       assert.equal(sampleValue(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'Provider A' }), 3);
       assert.equal(sampleValue(m, 'dispatcharr_m3u_account_stream_count', { account_name: 'custom' }), undefined);
-      assert.equal(sampleValue(m, 'dispatcharr_channels', { status: 'enabled' }), 2);
+      assert.equal(sampleValue(m, 'dispatcharr_channels', { status: 'enabled' }), version === 'v0.29' ? 3 : 4);
       assert.equal(sampleValue(m, 'dispatcharr_channel_groups'), 3);
       assert.equal(m.has('dispatcharr_epg_sources'), false, 'EPG is off by default');
       assert.equal(m.has('dispatcharr_m3u_account_info'), false, 'legacy is off by default');
       const days = version === 'v0.29' ? 30 : 10;
       assert.equal(sampleValue(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.aDefault }), days);
-      assert.equal(sampleValue(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.aBackup }), -3);
-      assert.equal(sampleValue(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.oldDefault }), undefined);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.aBackup }), 0);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_days_to_expiry', { profile_id: data.profiles.oldDefault }), -1);
+      assert.equal(sampleValue(m, 'dispatcharr_profile_expiry_timestamp_seconds', { profile_id: data.profiles.oldDefault }), undefined);
       const expiry = version === 'v0.29' ? data.now + 30 * DAY + DAY / 4 : data.now + 10 * DAY + DAY / 2;
       assert.equal(sampleValue(m, 'dispatcharr_profile_expiry_timestamp_seconds', { profile_id: data.profiles.aDefault }), expiry);
       for (const collector of ['core', 'm3u', 'channels', 'profiles']) {

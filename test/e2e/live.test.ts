@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { seedDataset, type SeededDataset } from '../fixtures/dataset.js';
+import { NEWS_PROGRAMMES, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
 import { HOSTILE_USER_AGENT, writeLiveScenario, type LiveScenario } from '../fixtures/live-scenario.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
@@ -20,6 +20,19 @@ import { ALL_GATES } from '../support/settings.js';
 const SECRETS = ['hunter2', 'secret-token', 'vod-secret', 'provider.example', 'cdn.example', 'Bearer', 's3cret', 'oldpass'];
 
 const close = (a: number | undefined, b: number, tolerance: number) => a !== undefined && Math.abs(a - b) <= tolerance;
+
+/** Labels of one programme slot of dispatcharr_stream_programming, from News One's guide in the dataset. */
+function programmeLabels(slot: 'previous' | 'current' | 'next', now: number): Record<string, string> {
+  const p = NEWS_PROGRAMMES[slot];
+  const iso = (offset: number) => `${new Date((now + offset) * 1000).toISOString().slice(0, 19)}+00:00`;
+  return {
+    [`${slot}_title`]: p.title,
+    [`${slot}_subtitle`]: p.subtitle ?? '',
+    [`${slot}_description`]: p.description ?? '',
+    [`${slot}_start_time`]: iso(p.from),
+    [`${slot}_end_time`]: iso(p.to),
+  };
+}
 
 for (const [version, prefix] of [
   ['v0.15', 'ts_proxy:'],
@@ -138,6 +151,25 @@ for (const [version, prefix] of [
         names.indexOf('dispatcharr_stream_available_streams') + 2,
         'after the value families and the legacy family',
       );
+    });
+
+    test('now playing: News One between its previous and next programmes; live channels without EPG data have no sample', () => {
+      const samples = m.get('dispatcharr_stream_programming')?.samples ?? [];
+      assert.deepEqual(
+        samples.map((s) => s.labels['channel_uuid']),
+        [data.channels.news.uuid],
+      );
+      assert.deepEqual(samples[0]?.labels, {
+        ...news(),
+        ...programmeLabels('previous', data.now),
+        ...programmeLabels('current', data.now),
+        ...programmeLabels('next', data.now),
+      });
+      // Scraped seconds after seeding: just over half of the current hour-long programme.
+      const value = Number(samples[0]?.value);
+      assert.ok(value >= 0.5 && value < 0.5 + 120 / 3600, `elapsed fraction ${value}`);
+      const names = [...m.keys()];
+      assert.equal(names.indexOf('dispatcharr_stream_programming'), names.indexOf('dispatcharr_stream_metadata') + 1);
     });
 
     test('profile connections: live channels plus streaming VOD sessions, right for unlimited profiles too', () => {
@@ -301,6 +333,19 @@ describe("the seed README's queries in a real Prometheus", () => {
     assert.equal(answers.get('Clients per channel'), 3, 'joined with stream_metadata for the channel name');
     assert.ok((answers.get('Provider connections in use') ?? 0) >= 2);
     assert.ok((answers.get('Days until provider subscriptions expire') ?? 0) >= 1);
+  });
+
+  test('now playing joined with the channel name', async () => {
+    const rows = await prometheus.query(
+      'dispatcharr_stream_programming * on(channel_uuid, channel_number) group_left(channel_name) dispatcharr_stream_metadata',
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.metric['channel_name'], 'News One HD');
+    assert.equal(rows[0]?.metric['current_title'], NEWS_PROGRAMMES.current.title);
+    assert.equal(rows[0]?.metric['current_description'], NEWS_PROGRAMMES.current.description, 'escaped text comes back intact');
+    assert.equal(rows[0]?.metric['next_title'], NEWS_PROGRAMMES.next.title);
+    const value = Number(rows[0]?.value[1]);
+    assert.ok(value >= 0.5 && value < 0.6, `elapsed fraction ${value}`);
   });
 
   test('numeric channel queries and per-channel sums', async () => {

@@ -97,7 +97,7 @@ describe('Redis', () => {
         assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 1);
         assert.equal(sampleValue(m, 'dispatcharr_active_streams'), 3);
         assert.equal(sampleValue(m, 'dispatcharr_active_clients'), 4);
-        for (const collector of ['streams', 'clients', 'vod', 'profile_connections']) {
+        for (const collector of ['streams', 'programming', 'clients', 'vod', 'profile_connections']) {
           assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector }), 1, collector);
         }
         const log = String((await admin.run(['ACL', 'LOG']))[0]);
@@ -144,7 +144,7 @@ describe('Redis', () => {
       assert.equal(sampleValue(m, 'dispatcharr_channels', { status: 'total' }), 4);
       assert.equal(m.has('dispatcharr_profile_days_to_expiry'), true);
       assert.equal(m.has('dispatcharr_active_streams'), false, 'no invented zero');
-      for (const collector of ['streams', 'clients', 'vod', 'profile_connections']) {
+      for (const collector of ['streams', 'programming', 'clients', 'vod', 'profile_connections']) {
         assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector }), 0, collector);
       }
       for (const collector of ['m3u', 'epg', 'channels', 'profiles']) {

@@ -28,6 +28,7 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       assert.equal(level.channelOverrides, version === 'v0.29');
       assert.equal(level.profileExpDateColumn, version === 'v0.29');
       assert.equal(level.groupedCoreSettings, version === 'v0.29');
+      assert.equal(level.hiddenFromOutputColumn, version === 'v0.29');
       assert.equal(level.migrations['dispatcharr_channels'], version === 'v0.29' ? 38 : 30);
     });
 
@@ -55,8 +56,38 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       );
     });
 
-    test('channel counts: total, enabled in a channel profile, groups', async () => {
-      assert.deepEqual(await readChannelCounts(source), { total: 4, enabled: 2, groups: 3 });
+    test("channel counts follow Dispatcharr's outputs: not hidden (default output), enabled and not hidden (each profile)", async () => {
+      // The spare channel is hidden from output on v0.29 (the column exists from v0.25); before, every channel is served.
+      assert.deepEqual(await readChannelCounts(source, await readSchemaLevel(source)), {
+        total: 4,
+        enabled: version === 'v0.29' ? 3 : 4,
+        groups: 3,
+        profiles: [
+          { id: data.channelProfiles.livingRoom, name: 'Living room', enabled: 2 },
+          { id: data.channelProfiles.kids, name: 'Kids', enabled: 1 },
+        ],
+      });
+    });
+
+    test('without any channel profile, every channel not hidden counts as enabled and no profile is listed', async () => {
+      const empty = await createTestDatabase(version, 'noprofiles');
+      const emptySource = new PostgresSource(postgresConfig(empty.url), silentLogger);
+      try {
+        await empty.insert('dispatcharr_channels_channel', {
+          name: 'Only',
+          channel_number: 1,
+          uuid: crypto.randomUUID(),
+          user_level: 0,
+          auto_created: false,
+          created_at: new Date(),
+          updated_at: new Date(),
+        });
+        const counts = await readChannelCounts(emptySource, await readSchemaLevel(emptySource));
+        assert.deepEqual(counts, { total: 1, enabled: 1, groups: 0, profiles: [] });
+      } finally {
+        await emptySource.close();
+        await empty.drop();
+      }
     });
 
     test('expiry comes from the exp_date column where it exists, else from the XC user_info', async () => {

@@ -133,16 +133,24 @@ test('epg: counts, six statuses, priority with its real meaning, url only with i
   assert.equal(isEnabled(epgCollector, settings({ include_epg_stats: true })), true);
 });
 
-test('channels: total, enabled and groups', () => {
-  const out = channelsCollector.collect(snapshot({ channelCounts: ok({ total: 10, enabled: 7, groups: 3 }) }), settings());
+test('channels: total, enabled and groups, and the channels each channel profile serves', () => {
+  const profiles = [
+    { id: '1', name: 'Living room', enabled: 5 },
+    { id: '2', name: 'Kids "only"', enabled: 0 },
+  ];
+  const out = channelsCollector.collect(snapshot({ channelCounts: ok({ total: 10, enabled: 7, groups: 3, profiles }) }), settings());
   assert.deepEqual(values(out, 'dispatcharr_channels'), [
     [{ status: 'total' }, 10],
     [{ status: 'enabled' }, 7],
   ]);
   assert.deepEqual(values(out, 'dispatcharr_channel_groups'), [[{}, 3]]);
+  assert.deepEqual(values(out, 'dispatcharr_channel_profile_channels'), [
+    [{ profile_id: '1', profile_name: 'Living room' }, 5],
+    [{ profile_id: '2', profile_name: 'Kids "only"' }, 0],
+  ]);
 });
 
-test('profiles: days to expiry are floored, negative once expired, absent without an expiry or for non-XC', () => {
+test('profiles: days to expiry are floored, 0 once expired, -1 without an expiry, absent for non-XC', () => {
   const day = 86_400;
   const profiles = [
     profile({ id: '1', name: 'a', expiresAt: NOW + 10 * day + day / 2 }),
@@ -156,9 +164,17 @@ test('profiles: days to expiry are floored, negative once expired, absent withou
   assert.deepEqual(values(out, 'dispatcharr_profile_days_to_expiry'), [
     [{ profile_id: '1', profile_name: 'a', account_name: 'Provider' }, 10],
     [{ profile_id: '2', profile_name: 'b', account_name: 'Provider' }, 0],
-    [{ profile_id: '3', profile_name: 'c', account_name: 'Provider' }, -1],
+    [{ profile_id: '3', profile_name: 'c', account_name: 'Provider' }, 0],
+    [{ profile_id: '4', profile_name: 'd', account_name: 'Provider' }, -1],
   ]);
-  assert.deepEqual(values(out, 'dispatcharr_profile_expiry_timestamp_seconds')[0]?.[1], NOW + 10 * day + day / 2);
+  assert.deepEqual(
+    values(out, 'dispatcharr_profile_expiry_timestamp_seconds').map(([labels, value]) => [labels['profile_id'], value]),
+    [
+      ['1', NOW + 10 * day + day / 2],
+      ['2', NOW + day - 1],
+      ['3', NOW - 1],
+    ],
+  );
 });
 
 test('core: versions and the seed settings labels in the seed order, without secrets', () => {
@@ -174,14 +190,19 @@ test('core: versions and the seed settings labels in the seed order, without sec
     'port',
     'host',
     'base_url',
+    'metrics_layout',
     'include_m3u_stats',
     'include_epg_stats',
     'include_vod_stats',
     'include_client_stats',
+    'include_user_stats',
     'include_source_urls',
     'include_legacy_metrics',
   ]);
   assert.equal(labels['base_url'], 'http://admin:REDACTED@dispatcharr.lan:9191');
   assert.equal(labels['suppress_access_logs'], 'true');
+  assert.equal(labels['disable_update_notifications'], 'unsupported');
+  const logged = coreCollector({ version: '9.9.9', accessLog: true }).collect(snapshot({}), settings());
+  assert.equal(values(logged, 'dispatcharr_exporter_settings_info')[0]?.[0]['suppress_access_logs'], 'false');
   assert.deepEqual(values(out, 'dispatcharr_exporter_port'), [[{}, 9300]]);
 });

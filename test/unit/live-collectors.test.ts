@@ -58,6 +58,7 @@ function row(overrides: Partial<LiveChannelRow> & Pick<LiveChannelRow, 'uuid'>):
     name: 'Channel',
     number: 1001,
     logoId: null,
+    groupName: 'News',
     streamId: '5',
     streamName: 'S',
     provider: 'P',

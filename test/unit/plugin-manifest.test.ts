@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { type OptionKind, PLUGIN_OPTIONS } from '../../src/config/options.js';
 import type { Settings } from '../../src/config/settings.js';
-import { type ManifestField, manifestFields } from '../../scripts/plugin-manifest.js';
+import { readFileSync } from 'node:fs';
+import packageJson from '../../package.json' with { type: 'json' };
+import { type ManifestField, manifestFields, PLUGIN_HELP_SECTION, pluginHelpUrl } from '../../scripts/plugin-manifest.js';
 
 /** A value other than the default for each kind a plugin setting can have. */
 const EXAMPLES: Partial<Record<OptionKind, (field: ManifestField) => boolean | number | string>> = {
@@ -12,6 +14,7 @@ const EXAMPLES: Partial<Record<OptionKind, (field: ManifestField) => boolean | n
   port: () => 9300,
   host: () => '127.0.0.1',
   'http-url': () => 'http://dispatcharr.lan:9191',
+  'metrics-layout': (field) => field.options?.find((o) => o.value !== field.default)?.value ?? '',
 };
 
 /** Runs the launcher's own argument builder (plugin/plugin.py, from the source tree) on saved settings. */
@@ -64,4 +67,21 @@ test('the launcher passes every field on, and the exporter reads each one back u
 
   // Nothing saved yet (Dispatcharr 0.15 stores {} until the first save): the exporter runs with its defaults.
   assert.deepEqual(runSettings(launcherArguments({}, fields)), runSettings([]));
+});
+
+test("the plugin's help link points at the README section for plugin users", () => {
+  const url = pluginHelpUrl(packageJson.homepage);
+  assert.match(url, /^https:\/\/\S+#installing-as-a-dispatcharr-plugin$/);
+  const headings = readFileSync('README.md', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('#'))
+    .map((line) =>
+      line
+        .replace(/^#+\s*/, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, '')
+        .replace(/ /g, '-'),
+    );
+  assert.ok(headings.includes(PLUGIN_HELP_SECTION), `README has no heading for #${PLUGIN_HELP_SECTION}`);
+  assert.throws(() => pluginHelpUrl(undefined), /no homepage/);
 });

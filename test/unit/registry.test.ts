@@ -17,6 +17,7 @@ test('only the parts that enabled collectors need are read', () => {
     'liveJoin',
     'm3uAccounts',
     'profiles',
+    'programmes',
   ]);
   const everything = defaultSettings({ include_epg_stats: true });
   assert.ok(neededParts(collectors, everything).has('epgSources'));
@@ -26,7 +27,7 @@ test('only the parts that enabled collectors need are read', () => {
 test('a failed part fails only the collectors that need it, and the self metrics say so', () => {
   const snap = snapshot({
     m3uAccounts: failed('timeout', 0.5),
-    channelCounts: ok({ total: 1, enabled: 1, groups: 1 }, 0.25),
+    channelCounts: ok({ total: 1, enabled: 1, groups: 1, profiles: [] }, 0.25),
     profiles: ok([]),
     live: ok({ channels: [], vodSessions: [], reservedStreams: {}, streamProfiles: {}, roundTrips: 3 }),
     liveJoin: ok({ channels: [], usernames: {} }),

@@ -1,0 +1,82 @@
+/**
+ * "Now playing" on the live channels (always on): the programme on air from Dispatcharr's EPG, with the
+ * previous and next ones, as labels; the value is how far the current programme has got.
+ */
+import { gauge, sample } from '../exposition/family.js';
+import { PROGRAMME_TEXT_LIMITS, partValue, type Programme } from '../snapshot.js';
+import type { Collector } from './collector.js';
+import { channelLabels, liveStreams } from './live-view.js';
+
+const ELLIPSIS = '…';
+
+/**
+ * `text` cut to at most `limit` characters (Unicode code points, so a surrogate pair is never split): longer
+ * text keeps `limit - 1` characters and ends with "…".
+ */
+export function cutText(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  let count = 0;
+  let offset = 0;
+  let keep = 0;
+  for (const char of text) {
+    if (count === limit - 1) keep = offset;
+    count++;
+    if (count > limit) return `${text.slice(0, keep)}${ELLIPSIS}`;
+    offset += char.length;
+  }
+  return text;
+}
+
+/** ISO 8601 in UTC to the second, `2026-01-02T18:00:00+00:00`; empty for a time JavaScript cannot represent. */
+export function isoTime(seconds: number): string {
+  const date = new Date(Math.floor(seconds) * 1000);
+  if (!Number.isFinite(date.getTime())) return '';
+  return `${date.toISOString().slice(0, -'.000Z'.length)}+00:00`;
+}
+
+/** Fraction of the programme elapsed at `now`, from 0 (starts now) to 1 (over), never outside. */
+export function elapsedFraction(programme: Programme, now: number): number {
+  const length = programme.end - programme.start;
+  if (!(length > 0)) return now >= programme.end ? 1 : 0;
+  return Math.min(1, Math.max(0, (now - programme.start) / length));
+}
+
+function programmeLabels(slot: 'previous' | 'current' | 'next', programme: Programme | null): Record<string, string> {
+  return {
+    [`${slot}_title`]: programme ? cutText(programme.title, PROGRAMME_TEXT_LIMITS.title) : '',
+    [`${slot}_subtitle`]: cutText(programme?.subtitle ?? '', PROGRAMME_TEXT_LIMITS.subtitle),
+    [`${slot}_description`]: cutText(programme?.description ?? '', PROGRAMME_TEXT_LIMITS.description),
+    [`${slot}_start_time`]: programme ? isoTime(programme.start) : '',
+    [`${slot}_end_time`]: programme ? isoTime(programme.end) : '',
+  };
+}
+
+export const programmingCollector: Collector = {
+  name: 'programming',
+  needs: ['live', 'liveJoin', 'programmes'],
+  collect(snapshot, settings) {
+    // The v3 layout puts a type label first on every stream series.
+    const layoutLabels: Record<string, string> = settings.metrics_layout === 'v3' ? { type: 'live' } : {};
+    const byUuid = new Map(partValue(snapshot, 'programmes').map((p) => [p.uuid, p]));
+    const samples = liveStreams(snapshot).flatMap(({ row }) => {
+      const programmes = byUuid.get(row.uuid);
+      if (!programmes) return [];
+      return [
+        sample(elapsedFraction(programmes.current, snapshot.time), {
+          ...layoutLabels,
+          ...channelLabels(row),
+          ...programmeLabels('previous', programmes.previous),
+          ...programmeLabels('current', programmes.current),
+          ...programmeLabels('next', programmes.next),
+        }),
+      ];
+    });
+    return [
+      gauge(
+        'dispatcharr_stream_programming',
+        "Programme on air on the live channel from Dispatcharr's EPG, with the previous and next ones as labels; value = fraction of the current programme elapsed (0 to 1)",
+        samples,
+      ),
+    ];
+  },
+};

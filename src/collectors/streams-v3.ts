@@ -1,0 +1,233 @@
+/**
+ * The stream families in the original plugin's v3 layout (metrics_layout=v3): bits per second instead of
+ * kbps, a `type` label, live channels and VOD sessions in the same families, `channel_group` in the
+ * metadata, empty strings for unknown text. Values are the v2 collector's, in the v3 units.
+ */
+import type { Settings } from '../config/settings.js';
+import { counter, gauge, type MetricFamily, type Sample, sample } from '../exposition/family.js';
+import { type M3uProfile, partValue, type Snapshot } from '../snapshot.js';
+import { type LiveStream, parseNumber, vodStreams, type VodStream } from './live-view.js';
+import type { StreamFigures } from './streams.js';
+import { BITS_PER_KBIT, BYTES_PER_MIB, KIBPS_TO_KBPS } from './units.js';
+
+/** The labels every v3 stream series carries. */
+export type V3StreamLabels = {
+  readonly type: 'live' | 'vod';
+  readonly channel_uuid: string;
+  readonly channel_number: string;
+};
+
+interface V3Figures {
+  readonly labels: V3StreamLabels;
+  readonly uptime?: number;
+  readonly clients: number;
+  readonly fps?: number;
+  readonly speed?: number;
+  readonly videoBps?: number;
+  readonly transcodeBps?: number;
+  readonly avgBps?: number;
+  readonly currentBps?: number;
+  readonly totalMib?: number;
+  readonly profileConnections?: number;
+  readonly profileMax?: number;
+  readonly channelNumber?: number;
+  readonly streamId?: number;
+  readonly index?: number;
+  readonly available?: number;
+  readonly metadata: Record<string, string>;
+}
+
+const text = (value: string | null | undefined): string => (value ?? '').trim();
+const times = (value: number | undefined, factor: number): number | undefined => (value === undefined ? undefined : value * factor);
+
+export function liveLabels(figures: StreamFigures): V3StreamLabels {
+  return { type: 'live', ...figures.labels };
+}
+
+/** Sum of the rates Dispatcharr last measured for the channel's clients, in bits per second. */
+function currentBitrate(stream: LiveStream): number | undefined {
+  const rates = stream.live.clients.flatMap((c) => {
+    const rate = parseNumber(c.fields.current_rate_KBps);
+    return rate !== undefined && rate >= 0 ? [rate] : [];
+  });
+  return rates.length === 0 ? undefined : rates.reduce((sum, r) => sum + r, 0) * KIBPS_TO_KBPS * BITS_PER_KBIT;
+}
+
+function liveFigures(stream: LiveStream, f: StreamFigures): V3Figures {
+  const labels = liveLabels(f);
+  const m = f.metadata;
+  return {
+    labels,
+    uptime: f.uptime,
+    clients: f.clients,
+    fps: f.fps,
+    speed: f.speed,
+    videoBps: times(f.videoBitrate, BITS_PER_KBIT),
+    transcodeBps: times(f.transcodeBitrate, BITS_PER_KBIT),
+    avgBps: times(f.avgBitrate, BITS_PER_KBIT),
+    currentBps: currentBitrate(stream),
+    totalMib: f.totalMib,
+    profileConnections: f.profileConnections,
+    profileMax: f.profileMax,
+    channelNumber: f.channelNumber,
+    streamId: f.streamId,
+    index: f.index,
+    available: f.available,
+    metadata: {
+      ...labels,
+      channel_name: stream.row.name,
+      channel_group: text(stream.row.groupName),
+      stream_id: m['stream_id'] ?? '',
+      stream_name: text(stream.row.streamName),
+      provider: text(stream.row.provider),
+      provider_type: text(stream.row.providerType),
+      state: text(stream.live.metadata.state),
+      logo_url: m['logo_url'] ?? '',
+      profile_id: m['profile_id'] ?? '',
+      profile_name: text(stream.row.profileName),
+      stream_profile: text(stream.row.streamProfile),
+      video_codec: text(stream.live.metadata.video_codec),
+      resolution: text(stream.live.metadata.resolution),
+    },
+  };
+}
+
+function vodFigures(vod: VodStream, profile: M3uProfile | undefined, connections: Map<string, number>): V3Figures {
+  const labels: V3StreamLabels = { type: 'vod', channel_uuid: vod.id, channel_number: vod.number };
+  const bytes = parseNumber(vod.fields.bytes_sent);
+  return {
+    labels,
+    uptime: vod.uptime,
+    clients: vod.activeStreams,
+    avgBps: bytes !== undefined && vod.uptime ? (bytes * 8) / vod.uptime : undefined,
+    totalMib: bytes !== undefined && bytes >= 0 ? bytes / BYTES_PER_MIB : undefined,
+    profileConnections: profile ? (connections.get(profile.id) ?? 0) : undefined,
+    profileMax: profile?.maxStreams,
+    streamId: 0,
+    metadata: {
+      ...labels,
+      content_uuid: text(vod.fields.content_uuid),
+      channel_name: text(vod.fields.content_name),
+      channel_group: '',
+      content_type: text(vod.fields.content_obj_type),
+      provider: text(profile?.accountName),
+      provider_type: text(profile?.accountType),
+      state: 'active',
+      logo_url: '',
+      profile_id: profile?.id ?? text(vod.fields.m3u_profile_id),
+      profile_name: text(profile?.name),
+      stream_profile: '',
+      video_codec: '',
+      resolution: '',
+    },
+  };
+}
+
+function each(all: readonly V3Figures[], value: (f: V3Figures) => number | undefined): Sample[] {
+  return all.flatMap((f) => {
+    const v = value(f);
+    return v === undefined ? [] : [sample(v, f.labels)];
+  });
+}
+
+/** The v3 stream families, from the v2 figures of the live channels and the VOD sessions with an open response. */
+export function streamFamiliesV3(
+  snapshot: Snapshot,
+  settings: Settings,
+  live: readonly { stream: LiveStream; figures: StreamFigures }[],
+  connections: Map<string, number>,
+): MetricFamily[] {
+  const profiles = settings.include_m3u_stats ? partValue(snapshot, 'profiles') : [];
+  const byId = new Map(profiles.map((p) => [p.id, p]));
+  const vod = vodStreams(snapshot).map((v) => vodFigures(v, byId.get(v.fields.m3u_profile_id?.trim() ?? ''), connections));
+  const liveFiguresV3 = live.map(({ stream, figures }) => liveFigures(stream, figures));
+  const all = [...liveFiguresV3, ...vod];
+  const channelNumber = gauge(
+    'dispatcharr_stream_channel_number',
+    'Channel number of the live stream',
+    each(all, (f) => f.channelNumber),
+  );
+  return [
+    gauge(
+      'dispatcharr_active_streams',
+      'Streams Dispatcharr serves now: all, and per type (live channels, VOD sessions with an open response)',
+      [sample(all.length), sample(liveFiguresV3.length, { type: 'live' }), sample(vod.length, { type: 'vod' })],
+    ),
+    counter(
+      'dispatcharr_stream_uptime_seconds',
+      'Seconds since the stream started (live: failovers do not reset it)',
+      each(all, (f) => f.uptime),
+    ),
+    gauge(
+      'dispatcharr_stream_active_clients',
+      'Clients of the stream (VOD: open responses of the session)',
+      each(all, (f) => f.clients),
+    ),
+    gauge(
+      'dispatcharr_stream_fps',
+      'Frames per second of the source video, as ffmpeg reports it (live)',
+      each(all, (f) => f.fps),
+    ),
+    gauge(
+      'dispatcharr_stream_buffering_speed',
+      'ffmpeg processing speed (1 = real time; below 1 the channel buffers) (live)',
+      each(all, (f) => f.speed),
+    ),
+    gauge(
+      'dispatcharr_stream_video_bitrate_bps',
+      'Bitrate of the source video in bits per second, as ffmpeg reports it (live)',
+      each(all, (f) => f.videoBps),
+    ),
+    gauge(
+      'dispatcharr_stream_transcode_bitrate_bps',
+      'Output bitrate of the ffmpeg transcode in bits per second (live)',
+      each(all, (f) => f.transcodeBps),
+    ),
+    gauge(
+      'dispatcharr_stream_avg_bitrate_bps',
+      'Average bitrate since the stream started, in bits per second (live: ingest from the provider; VOD: sent)',
+      each(all, (f) => f.avgBps),
+    ),
+    gauge(
+      'dispatcharr_stream_current_bitrate_bps',
+      "Sum of the rates last measured for the channel's clients, in bits per second (KiB/s x 8192) (live)",
+      each(all, (f) => f.currentBps),
+    ),
+    counter(
+      'dispatcharr_stream_total_transfer_mb',
+      'Data transferred since the stream started, in MiB (1,048,576 bytes) (live: received from the provider; VOD: sent)',
+      each(all, (f) => f.totalMib),
+    ),
+    gauge(
+      'dispatcharr_stream_profile_connections',
+      'Provider connections in use on the M3U profile this stream uses',
+      each(all, (f) => f.profileConnections),
+    ),
+    gauge(
+      'dispatcharr_stream_profile_max_connections',
+      'Connection limit of the M3U profile this stream uses (0 = unlimited)',
+      each(all, (f) => f.profileMax),
+    ),
+    { ...channelNumber, valueFormat: 'python-float' },
+    gauge(
+      'dispatcharr_stream_id',
+      'Database id of the stream the live channel plays (changes on failover); 0 for VOD',
+      each(all, (f) => f.streamId),
+    ),
+    gauge(
+      'dispatcharr_stream_index',
+      "Place of the playing stream in the channel's stream list (0 = primary; -1 = no longer in the list) (live)",
+      each(all, (f) => f.index),
+    ),
+    gauge(
+      'dispatcharr_stream_available_streams',
+      'Streams configured for the channel (its failover list) (live)',
+      each(all, (f) => f.available),
+    ),
+    gauge(
+      'dispatcharr_stream_metadata',
+      'Stream details for joins on type, channel_uuid and channel_number (value always 1); unknown text is empty',
+      all.map((f) => sample(1, f.metadata)),
+    ),
+  ];
+}
