@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { seedDataset } from '../fixtures/dataset.js';
+import { connectClient, startChannel, startVod } from '../fixtures/redis-writer.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, startExporter, type RunningExporter } from '../support/exporter.js';
-import { parseExposition, sampleValue } from '../support/exposition.js';
+import { type ParsedFamily, parseExposition, sampleValue } from '../support/exposition.js';
 import { waitFor } from '../support/ports.js';
+import { allocateRedisDb, openRedisWriter, redisEnv } from '../support/redis.js';
 import { startPostgres, type RunningServer } from '../support/servers.js';
+import { ALL_GATES } from '../support/settings.js';
 
 describe('PostgreSQL outage', () => {
   // A PostgreSQL server of this test's own, so stopping it disturbs no other test.
@@ -134,6 +137,195 @@ describe('statements per scrape', () => {
     assert.equal(large.concurrent, large.perScrape, 'eight simultaneous scrapes cost one collection');
     for (const text of large.responses)
       assert.equal(sampleValue(parseExposition(text), 'dispatcharr_m3u_accounts', { status: 'total' }), 4 + 1000);
+  });
+
+  /** A live installation: channels playing, their clients, VOD sessions, and the users they belong to. */
+  interface LiveSize {
+    readonly label: string;
+    readonly channels: number;
+    readonly clients: number;
+    readonly vodSessions: number;
+    /** Users added to the dataset's three; viewers' ids are spread over them (over the dataset's when none). */
+    readonly extraUsers: number;
+  }
+  type Layout = 'v2' | 'v3';
+  const LAYOUTS: readonly Layout[] = ['v2', 'v3'];
+
+  /** Statements of two consecutive scrapes per layout, every gate on, and the first scrape's output. */
+  async function liveCountFor(size: LiveSize): Promise<Record<Layout, { scrapes: number[]; m: Map<string, ParsedFamily> }>> {
+    const db = await createTestDatabase('v0.29', `stmtslive${size.label}`);
+    databases.push(db);
+    const data = await seedDataset(db);
+    // Live channels that exist in the database, each with its stream and News One's guide (so "now playing" has work).
+    await db.client.query(
+      `INSERT INTO dispatcharr_channels_stream (name, url, m3u_account_id, last_seen, updated_at, current_viewers, is_custom, is_stale, is_adult, is_catchup, catchup_days)
+       SELECT 'Live stream ' || g, 'http://upstream.example/live/' || g, $2, now(), now(), 0, false, false, false, false, 0
+         FROM generate_series(1, $1::int) g`,
+      [size.channels, data.accounts.providerB],
+    );
+    await db.client.query(
+      `INSERT INTO dispatcharr_channels_channel (name, channel_number, uuid, stream_profile_id, epg_data_id, user_level, auto_created, created_at, updated_at, is_adult, hidden_from_output, is_catchup, catchup_days)
+       SELECT 'Live ' || g, 3000 + g, gen_random_uuid(), $2, (SELECT epg_data_id FROM dispatcharr_channels_channel WHERE id = $3),
+              0, false, now(), now(), false, false, false, 0
+         FROM generate_series(1, $1::int) g`,
+      [size.channels, data.streamProfiles.proxy, data.channels.news.id],
+    );
+    await db.client.query(
+      `INSERT INTO dispatcharr_channels_channelstream (channel_id, stream_id, "order")
+       SELECT c.id, s.id, 0 FROM dispatcharr_channels_channel c JOIN dispatcharr_channels_stream s ON s.name = 'Live stream ' || (c.channel_number - 3000)::int
+        WHERE c.name LIKE 'Live %'`,
+    );
+    const live = (
+      await db.client.query<{ channel_id: string; uuid: string; stream_id: string }>(
+        `SELECT c.id::text AS channel_id, c.uuid::text AS uuid, cs.stream_id::text AS stream_id
+           FROM dispatcharr_channels_channel c JOIN dispatcharr_channels_channelstream cs ON cs.channel_id = c.id
+          WHERE c.name LIKE 'Live %' ORDER BY c.channel_number`,
+      )
+    ).rows;
+    assert.equal(live.length, size.channels);
+    const extra = (
+      await db.client.query<{ id: string }>(
+        `INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined, user_level, stream_limit)
+         SELECT 'pbkdf2_sha256$fixture', false, 'viewer' || g, '', '', 'viewer' || g || '@example.org', g % 10 = 0, true,
+                now() - g * interval '1 day', CASE WHEN g % 10 = 0 THEN 10 ELSE g % 2 END, g % 3
+           FROM generate_series(1, $1::int) g
+         RETURNING id::text AS id`,
+        [size.extraUsers],
+      )
+    ).rows.map((r) => r.id);
+    const viewers = extra.length > 0 ? extra : [data.userId, data.users.admin, data.users.hostile];
+
+    // The live state, written as Dispatcharr's proxies write it: every other channel through ffmpeg.
+    const redis = await openRedisWriter(allocateRedisDb());
+    try {
+      const now = Date.now() / 1000;
+      for (const [i, channel] of live.entries()) {
+        await startChannel(redis, {
+          prefix: 'live:',
+          channelId: channel.channel_id,
+          uuid: channel.uuid,
+          streamId: channel.stream_id,
+          m3uProfileId: data.profiles.bDefault,
+          profileCapped: false,
+          streamProfileId: i % 2 === 0 ? data.streamProfiles.proxy : data.streamProfiles.ffmpeg,
+          initTime: now - 600 - i,
+          totalBytes: 1_000_000 * (i + 1),
+          ...(i % 2 === 0
+            ? {}
+            : {
+                ffmpeg: {
+                  codec: 'h264',
+                  resolution: '1280x720',
+                  fps: '25.0',
+                  videoBitrate: '3000.0',
+                  outputBitrate: '2800.0',
+                  speed: '1.0',
+                },
+              }),
+        });
+      }
+      for (let i = 0; i < size.clients; i++) {
+        await connectClient(redis, {
+          prefix: 'live:',
+          uuid: live[i % live.length]?.uuid ?? '',
+          clientId: `client_${1764000000000 + i}_${String(i).padStart(4, '0')}`,
+          ip: `10.1.${i >> 8}.${i & 255}`,
+          userAgent: 'TiviMate/5',
+          connectedAt: now - 300 - i,
+          userId: viewers[i % viewers.length] ?? '0',
+          stats: { bytesSent: 10_000_000 + i, avgKiBps: '500.0', currentKiBps: '512.5' },
+        });
+      }
+      for (let i = 0; i < size.vodSessions; i++) {
+        await startVod(redis, {
+          sessionId: `vod_${1764000100000 + i}_${String(i).padStart(4, '0')}`,
+          m3uProfileId: data.profiles.aDefault,
+          profileCapped: true,
+          activeStreams: 1,
+          createdAt: now - 200 - i,
+          userId: viewers[(size.clients + i) % viewers.length] ?? '0',
+        });
+      }
+
+      const results: Partial<Record<Layout, { scrapes: number[]; m: Map<string, ParsedFamily> }>> = {};
+      for (const layout of LAYOUTS) {
+        const exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(redis.db), POSTGRES_USER: 'stmt_counter' }, [
+          ...ALL_GATES,
+          '--metrics-layout',
+          layout,
+        ]);
+        try {
+          const scrapes: number[] = [];
+          let first: Map<string, ParsedFamily> | undefined;
+          for (let n = 0; n < 2; n++) {
+            const before = await statementsRun(admin, db.name);
+            const text = await exporter.metrics();
+            scrapes.push((await statementsRun(admin, db.name)) - before);
+            first ??= parseExposition(text);
+          }
+          results[layout] = { scrapes, m: first ?? new Map() };
+        } finally {
+          await exporter.stop();
+        }
+      }
+      const { v2, v3 } = results;
+      if (!v2 || !v3) throw new Error('a layout was not measured');
+      return { v2, v3 };
+    } finally {
+      redis.close();
+    }
+  }
+
+  test('every gate on, both layouts: the same statements per scrape for 3 and for 200 live channels, 5 and 600 clients, 3 and 103 users', async (t) => {
+    const smallSize: LiveSize = { label: 'small', channels: 3, clients: 5, vodSessions: 1, extraUsers: 0 };
+    const largeSize: LiveSize = { label: 'large', channels: 200, clients: 600, vodSessions: 20, extraUsers: 100 };
+    const small = await liveCountFor(smallSize);
+    const large = await liveCountFor(largeSize);
+    for (const layout of LAYOUTS) {
+      t.diagnostic(
+        `${layout}: statements per scrape ${small[layout].scrapes.join(', ')} (small), ${large[layout].scrapes.join(', ')} (large)`,
+      );
+    }
+    for (const [size, result] of [
+      [smallSize, small],
+      [largeSize, large],
+    ] as const) {
+      for (const layout of LAYOUTS) {
+        const { m } = result[layout];
+        const what = `${size.label}, ${layout}`;
+        assert.equal(sampleValue(m, 'dispatcharr_up'), 1, what);
+        assert.equal(sampleValue(m, 'dispatcharr_redis_up'), 1, what);
+        const failed = m.get('dispatcharr_exporter_collector_success')?.samples.filter((s) => s.value !== '1') ?? [];
+        assert.deepEqual(failed, [], `${what}: every collector succeeded`);
+        if (layout === 'v2') {
+          assert.equal(sampleValue(m, 'dispatcharr_active_streams'), size.channels, what);
+          assert.equal(sampleValue(m, 'dispatcharr_active_clients'), size.clients, what);
+        } else {
+          assert.equal(sampleValue(m, 'dispatcharr_active_streams', { type: 'live' }), size.channels, what);
+          assert.equal(sampleValue(m, 'dispatcharr_active_streams', { type: 'vod' }), size.vodSessions, what);
+          assert.equal(sampleValue(m, 'dispatcharr_active_clients'), size.clients + size.vodSessions, what);
+        }
+        assert.equal(m.get('dispatcharr_stream_metadata')?.samples.filter((s) => s.labels['type'] !== 'vod').length, size.channels, what);
+        assert.equal(m.get('dispatcharr_stream_programming')?.samples.length, size.channels, `${what}: now playing on every live channel`);
+        assert.equal(sampleValue(m, 'dispatcharr_vod_sessions'), size.vodSessions, what);
+        assert.equal(m.get('dispatcharr_user_info')?.samples.length, 3 + size.extraUsers, what);
+        const watching = m.get('dispatcharr_user_active_streams')?.samples ?? [];
+        assert.equal(
+          watching.reduce((sum, s) => sum + Number(s.value), 0),
+          size.clients + size.vodSessions,
+          `${what}: every client and VOD session carries a known user`,
+        );
+        const named = m.get('dispatcharr_client_info')?.samples.filter((s) => (s.labels['username'] ?? '') !== '') ?? [];
+        assert.equal(named.length, layout === 'v2' ? size.clients : size.clients + size.vodSessions, `${what}: usernames on clients`);
+      }
+    }
+    for (const layout of LAYOUTS) {
+      const [first] = small[layout].scrapes;
+      // schema level + accounts + EPG sources + channel counts + profiles + live channels + usernames + now playing + users
+      assert.equal(first, 9, layout);
+      assert.deepEqual(small[layout].scrapes, [first, first], `${layout}: the first scrape costs what the next one does`);
+      assert.deepEqual(large[layout].scrapes, small[layout].scrapes, `${layout}: independent of live channels, clients and users`);
+    }
   });
 });
 
