@@ -4,6 +4,7 @@ import { defaultCollectors } from './collectors/registry.js';
 import { ConfigError } from './config/errors.js';
 import { helpText } from './config/help.js';
 import { loadConfig } from './config/load.js';
+import { ConnectionGuard } from './http/connection-guard.js';
 import { createHandler, listen } from './http/server.js';
 import { createLogger } from './log.js';
 import { Scraper } from './scrape/scraper.js';
@@ -57,7 +58,9 @@ async function main(argv: readonly string[]): Promise<number> {
       config.pluginKey === undefined ? fixedSettings(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
     logger,
   });
+  const guard = new ConnectionGuard(config.limits);
   const handler = createHandler({
+    guard,
     scraper,
     exporterVersion: EXPORTER_VERSION,
     defaultTimeoutSeconds: config.scrapeTimeoutSeconds,
@@ -67,7 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   let server: Server;
   try {
-    server = await listen(handler, config.settings.host, config.settings.port);
+    server = await listen(handler, guard, config.settings.host, config.settings.port);
   } catch (error) {
     process.stderr.write(`dispatcharr-exporter: cannot listen: ${errorMessage(error)}\n`);
     await db.close();

@@ -27,6 +27,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Com
     settings: readSettings(r),
     logLevel: r.required('log_level'),
     accessLog: r.required('access_log'),
+    limits: { maxConnections: r.required('max_connections'), maxRequests: r.required('max_requests') },
     scrapeTimeoutSeconds: r.required('scrape_timeout'),
     ...(pluginKey && { pluginKey }),
     dispatcharr: { ...(version && { version }), ...(timestamp && { timestamp }) },

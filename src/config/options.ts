@@ -112,6 +112,13 @@ export const OPTIONS = [
   exporter('log_level', 'log-level', 'info', 'debug, info, warn or error'),
   exporter('access_log', 'boolean', 'false', 'Log every HTTP request'),
   exporter(
+    'max_connections',
+    'integer',
+    '512',
+    'Open HTTP connections kept at most; at the cap the connection idle the longest is closed for a new one (0 = no cap)',
+  ),
+  exporter('max_requests', 'integer', '40', 'Scrapes answered at once; more get 503 (0 = no cap)'),
+  exporter(
     'scrape_timeout',
     'seconds',
     '10',

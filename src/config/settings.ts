@@ -41,6 +41,7 @@ export interface Config {
   readonly settings: Settings;
   readonly logLevel: LogLevel;
   readonly accessLog: boolean;
+  readonly limits: { readonly maxConnections: number; readonly maxRequests: number };
   readonly scrapeTimeoutSeconds: number;
   /** Plugin mode: the Dispatcharr plugin key whose saved settings apply on every scrape. */
   readonly pluginKey?: string;

@@ -5,6 +5,8 @@ import { CONTENT_TYPE } from '../exposition/render.js';
 import type { Logger } from '../log.js';
 import type { Scraper } from '../scrape/scraper.js';
 import { scrapeDeadline } from '../scrape/deadline.js';
+import type { ConnectionGuard } from './connection-guard.js';
+import { acceptsGzip } from './encoding.js';
 import { landingPage } from './landing.js';
 import { errorMessage } from '../error-message.js';
 
@@ -14,7 +16,16 @@ export interface HttpOptions {
   readonly defaultTimeoutSeconds: number;
   readonly accessLog: boolean;
   readonly logger: Logger;
+  readonly guard: ConnectionGuard;
 }
+
+/** How long a client may take to send its request headers, and its whole request, before it is cut off. */
+export const HEADERS_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** Prometheus reuses its connection between scrapes; an idle one beyond this is closed. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** How often Node checks the two timeouts above. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 const START_TIME = Date.now();
 
@@ -28,10 +39,12 @@ function send(
 ): void {
   let payload: Buffer = Buffer.from(body, 'utf8');
   const headers: Record<string, string | number> = { 'Content-Type': type, ...extra };
-  if (payload.length > 1024 && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-    payload = gzipSync(payload);
-    headers['Content-Encoding'] = 'gzip';
+  if (payload.length > 1024) {
     headers['Vary'] = 'Accept-Encoding';
+    if (acceptsGzip(req)) {
+      payload = gzipSync(payload);
+      headers['Content-Encoding'] = 'gzip';
+    }
   }
   headers['Content-Length'] = payload.length;
   res.writeHead(status, headers);
@@ -52,6 +65,11 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
         }),
       );
     }
+    if (hasBody(req)) {
+      // Nothing here takes a body: refuse it without reading it, and close the connection so it is not read either.
+      res.shouldKeepAlive = false;
+      return send(req, res, 413, 'text/plain; charset=utf-8', 'Request bodies are not accepted\n', { Connection: 'close' });
+    }
     const path = (req.url ?? '/').split('?')[0];
     const known = path === '/' || path === '/metrics' || path === '/health';
     if (!known) return send(req, res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
@@ -69,22 +87,43 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
       };
       return send(req, res, 200, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`);
     }
+    if (!options.guard.tryStartRequest()) {
+      return send(req, res, 503, 'text/plain; charset=utf-8', 'Too many scrapes in flight; try again\n', { 'Retry-After': '1' });
+    }
     const deadline = scrapeDeadline(req.headers['x-prometheus-scrape-timeout-seconds'], options.defaultTimeoutSeconds, Date.now());
-    scraper.scrape(deadline).then(
-      (text) => send(req, res, 200, CONTENT_TYPE, text),
-      (error: unknown) => {
-        logger.error('scrape failed', { error: errorMessage(error) });
-        send(req, res, 500, 'text/plain; charset=utf-8', '# scrape failed; see the exporter log\n');
-      },
-    );
+    scraper
+      .scrape(deadline)
+      .then(
+        (text) => send(req, res, 200, CONTENT_TYPE, text),
+        (error: unknown) => {
+          logger.error('scrape failed', { error: errorMessage(error) });
+          send(req, res, 500, 'text/plain; charset=utf-8', '# scrape failed; see the exporter log\n');
+        },
+      )
+      .finally(() => options.guard.endRequest());
   };
 }
 
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length.trim() !== '0');
+}
+
 /** Starts listening; rejects with a readable reason (port in use, address not available). */
-export function listen(handler: ReturnType<typeof createHandler>, host: string, port: number): Promise<Server> {
+export function listen(handler: ReturnType<typeof createHandler>, guard: ConnectionGuard, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(handler);
-    server.keepAliveTimeout = 65_000;
+    const server = createServer(
+      {
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      },
+      handler,
+    );
+    // Answer a client that half-closes after sending its request (Node's own switch for this, off by default).
+    (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    guard.attach(server);
     server.once('error', (error: NodeJS.ErrnoException) => {
       const reason =
         error.code === 'EADDRINUSE'

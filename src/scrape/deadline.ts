@@ -16,12 +16,16 @@ export function withDeadline<T>(promise: Promise<T>, deadline: number, what: str
 /** Leave Prometheus a little time to receive the answer before its own timeout fires. */
 const TIMEOUT_OFFSET_SECONDS = 0.5;
 const MIN_COLLECTION_SECONDS = 0.5;
+/** A longer header (3,000,000 s would overflow Node's timers) is taken as this. */
+export const MAX_SCRAPE_SECONDS = 300;
 
 /** The collection deadline (epoch ms) for a request: its Prometheus timeout header, else the configured default. */
 export function scrapeDeadline(header: string | string[] | undefined, defaultSeconds: number, now: number): number {
   const text = Array.isArray(header) ? header[0] : header;
   const requested = text === undefined ? NaN : Number(text);
   const seconds =
-    Number.isFinite(requested) && requested > 0 ? Math.max(MIN_COLLECTION_SECONDS, requested - TIMEOUT_OFFSET_SECONDS) : defaultSeconds;
+    Number.isFinite(requested) && requested > 0
+      ? Math.min(MAX_SCRAPE_SECONDS, Math.max(MIN_COLLECTION_SECONDS, requested - TIMEOUT_OFFSET_SECONDS))
+      : defaultSeconds;
   return now + seconds * 1000;
 }
