@@ -37,6 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const { config } = command;
   const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
   // A stray rejection (a backend socket failing at an odd moment) must not take the exporter down.
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection', { error: errorMessage(reason) });

@@ -11,3 +11,8 @@ const SECRET_PARAMETER = /([?&;](?:pass(?:word)?|pwd|token|api[_-]?key|key|secre
 export function redactUrl(text: string): string {
   return text.replace(USER_INFO_PASSWORD, `$1:${REDACTED}@`).replace(SECRET_PARAMETER, `$1${REDACTED}`);
 }
+
+/** A URL fit to be shown as a link: without `user:password@` at all, and with secret parameters redacted. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1').replace(SECRET_PARAMETER, `$1${REDACTED}`);
+}

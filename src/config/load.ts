@@ -10,6 +10,24 @@ function readSettings(r: Resolver): Settings {
   return Object.fromEntries(PLUGIN_OPTIONS.map((spec) => [spec.key, r.required(spec.key)])) as unknown as Settings;
 }
 
+/** Passwords given in a flag show in every process list: say so, and where they belong instead. */
+function commandLineSecrets(r: Resolver): string[] {
+  const warnings: string[] = [];
+  for (const [key, env] of [
+    ['database_url', 'POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE'],
+    ['redis_url', 'REDIS_PASSWORD or REDIS_PASSWORD_FILE'],
+    ['base_url', 'DISPATCHARR_EXPORTER_BASE_URL'],
+  ] as const) {
+    const raw = r.rawAt('flags', key);
+    if (raw && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^@]*@/i.test(raw.value.trim())) {
+      warnings.push(
+        `the ${raw.origin} flag holds a password, which any user of this machine can read in the process list; use ${env} instead`,
+      );
+    }
+  }
+  return warnings;
+}
+
 function trimmed(text: string | undefined): string | undefined {
   const value = text?.trim();
   return value ? value : undefined;
@@ -31,6 +49,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Com
     scrapeTimeoutSeconds: r.required('scrape_timeout'),
     ...(pluginKey && { pluginKey }),
     dispatcharr: { ...(version && { version }), ...(timestamp && { timestamp }) },
+    warnings: commandLineSecrets(r),
     postgres: readPostgres(r),
     redis: readRedis(r),
   };

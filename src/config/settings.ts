@@ -46,6 +46,8 @@ export interface Config {
   /** Plugin mode: the Dispatcharr plugin key whose saved settings apply on every scrape. */
   readonly pluginKey?: string;
   readonly dispatcharr: { readonly version?: string; readonly timestamp?: string };
+  /** Problems worth a warning at start that do not stop the exporter. */
+  readonly warnings: readonly string[];
   readonly postgres: PostgresConfig;
   readonly redis: RedisConfig;
 }

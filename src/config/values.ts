@@ -78,16 +78,41 @@ function parseMetricsLayout(raw: RawValue): MetricsLayout {
   return layout;
 }
 
+/**
+ * A URL as an error message may show it: the scheme and what follows the last `@`, so no part of a user name
+ * or password appears, however malformed the URL is; secret query parameters redacted.
+ */
+export function maskedUrl(text: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(text.trim());
+  if (!match) return '(not shown)';
+  const rest = match[2] ?? '';
+  const at = rest.lastIndexOf('@');
+  return at === -1 ? redactUrl(text.trim()) : `${match[1]}…@${redactUrl(rest.slice(at + 1))}`;
+}
+
+const ENCODE_HINT = 'write / # ? @ : and % in a user name or password as %2F %23 %3F %40 %3A and %25';
+
 function parseUrl(raw: RawValue, schemes: readonly string[]): URL {
+  const text = raw.value.trim();
+  const shown = maskedUrl(text);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (!scheme || !schemes.includes(`${scheme}://`)) throw invalid(raw, `expected a URL starting with ${schemes.join(' or ')}`, shown);
   let url: URL;
   try {
     // libpq accepts an empty host (`postgresql://user@/db?host=/run/postgresql`); WHATWG URL does not.
-    url = new URL(raw.value.trim().replace(/^([a-z]+:\/\/)([^/@]*@)?\//i, '$1$2localhost/'));
+    url = new URL(text.replace(/^([a-z]+:\/\/)([^/@]*@)?\//i, '$1$2localhost/'));
   } catch {
-    throw invalid(raw, `expected a URL starting with ${schemes.join(' or ')}`, redactUrl(raw.value));
+    const credentials = text.slice(scheme.length + 3, Math.max(scheme.length + 3, text.lastIndexOf('@')));
+    const unencoded = /[/#?]|%(?![0-9a-f]{2})|:.*:/i.test(credentials);
+    throw invalid(raw, `not a valid URL (${unencoded ? ENCODE_HINT : 'check the host and port'})`, shown);
   }
-  if (!schemes.includes(`${url.protocol.replace(/:$/, '')}://`)) {
-    throw invalid(raw, `expected a URL starting with ${schemes.join(' or ')}`, redactUrl(raw.value));
+  // An unencoded / # or ? in a password moves the rest of the credentials into the path, query or fragment.
+  if (text.includes('@') && url.username === '' && url.password === '') throw invalid(raw, `not a valid URL (${ENCODE_HINT})`, shown);
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    throw invalid(raw, `the user name or password holds a % that is no percent-encoding (${ENCODE_HINT})`, shown);
   }
   return url;
 }

@@ -16,8 +16,26 @@ export function formatVersion(version: string, timestamp?: string | null): strin
 
 export type FetchVersion = (url: string, timeoutMs: number) => Promise<{ version: string; timestamp?: string | null }>;
 
+/**
+ * Splits `user:password@` off a URL: fetch refuses URLs with credentials, so they travel as a Basic
+ * Authorization header instead (for a reverse proxy in front of Dispatcharr).
+ */
+export function requestFor(url: string): { url: string; headers: Record<string, string> } {
+  const parsed = new URL(url);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (parsed.username || parsed.password) {
+    const user = decodeURIComponent(parsed.username);
+    const password = decodeURIComponent(parsed.password);
+    headers['authorization'] = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    parsed.username = '';
+    parsed.password = '';
+  }
+  return { url: parsed.toString(), headers };
+}
+
 const fetchVersionJson: FetchVersion = async (url, timeoutMs) => {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+  const request = requestFor(url);
+  const response = await fetch(request.url, { signal: AbortSignal.timeout(timeoutMs), headers: request.headers });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const body = (await response.json()) as { version?: unknown; timestamp?: unknown };
   if (typeof body.version !== 'string' || body.version === '') throw new Error('no version in the answer');

@@ -51,8 +51,10 @@ test('a port already in use is reported clearly', async () => {
 test("Dispatcharr's version comes from its API when not configured, unknown when unreachable", async () => {
   const db = await createTestDatabase('v0.15', 'version');
   await seedDataset(db);
+  const authorizations: string[] = [];
   const api = createServer((req, res) => {
     if (req.url === '/api/core/version/') {
+      authorizations.push(req.headers.authorization ?? '');
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ version: '0.15.1', timestamp: '20251222' }));
     } else {
@@ -62,13 +64,23 @@ test("Dispatcharr's version comes from its API when not configured, unknown when
   const apiPort = await freePort();
   await new Promise<void>((r) => api.listen(apiPort, '127.0.0.1', r));
   const fromApi = await startExporter(postgresEnv(db.url), ['--base-url', `http://127.0.0.1:${apiPort}/`]);
+  // Credentials in base_url (a reverse proxy's basic auth) travel as an Authorization header, and never show.
+  const withCredentials = await startExporter({
+    ...postgresEnv(db.url),
+    DISPATCHARR_EXPORTER_BASE_URL: `http://viewer:pa%24%24@127.0.0.1:${apiPort}`,
+  });
   const deadPort = await freePort();
   const unreachable = await startExporter(postgresEnv(db.url), ['--base-url', `http://127.0.0.1:${deadPort}`]);
   try {
     assert.equal(sampleValue(parseExposition(await fromApi.metrics()), 'dispatcharr_info', { version: '0.15.1-20251222' }), 1);
     assert.equal(sampleValue(parseExposition(await unreachable.metrics()), 'dispatcharr_info', { version: 'unknown' }), 1);
+    const text = await withCredentials.metrics();
+    assert.equal(sampleValue(parseExposition(text), 'dispatcharr_info', { version: '0.15.1-20251222' }), 1);
+    assert.ok(authorizations.includes(`Basic ${Buffer.from('viewer:pa$$').toString('base64')}`), authorizations.join());
+    assert.ok(!text.includes('pa$$') && !text.includes('pa%24%24') && !withCredentials.output().includes('pa%24%24'));
   } finally {
     await fromApi.stop();
+    await withCredentials.stop();
     await unreachable.stop();
     api.close();
     await db.drop();

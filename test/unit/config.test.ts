@@ -116,6 +116,31 @@ test('every value given is checked at start, even one no other setting would rea
   assert.match(failure([], { REDIS_URL: 'http://r' }), /invalid redis_url/);
 });
 
+test('a malformed URL is reported with the real reason and without any part of its credentials', () => {
+  const cases: [string, RegExp][] = [
+    ['postgres://u:pa/ss-hunter2@h/db', /percent-encoded|%2F/],
+    ['postgres://u:pa#ss-hunter2@h/db', /%23/],
+    ['postgres://u:12/hunter2@h/db', /%2F/],
+    ['postgres://u:50%zz-hunter2@h/db', /holds a % that is no percent-encoding/],
+    ['postgres://u:hunter2@h:99999/db', /check the host and port/],
+  ];
+  for (const [url, reason] of cases) {
+    const message = failure([], { DATABASE_URL: url });
+    assert.match(message, reason, url);
+    assert.doesNotMatch(message, /expected a URL starting with/, url);
+    assert.ok(!message.includes('hunter2') && !message.includes('pa/ss') && !message.includes('50%zz'), message);
+  }
+  assert.equal(config([], { DATABASE_URL: 'postgres://u:p%2Fw%23x@h/db' }).postgres.password, 'p/w#x');
+});
+
+test('a password in a URL flag is accepted with a warning pointing to the environment', () => {
+  const c = config(['--database-url', 'postgres://u:pw@h/db', '--redis-url=redis://:pw@r:6379/0']);
+  assert.equal(c.warnings.length, 2);
+  assert.match(c.warnings[0] ?? '', /--database-url flag holds a password.*POSTGRES_PASSWORD_FILE/);
+  assert.ok(!c.warnings.join().includes('pw@'));
+  assert.deepEqual(config([], { DATABASE_URL: 'postgres://u:pw@h/db' }).warnings, []);
+});
+
 test('a bad database URL is reported without its password', () => {
   const message = failure([], { DATABASE_URL: 'mysql://u:hunter2@h/db' });
   assert.match(message, /database_url/);
