@@ -21,6 +21,7 @@ import fcntl
 import json
 import os
 import platform
+import resource
 import select
 import shutil
 import signal
@@ -505,11 +506,26 @@ def announces_listening(line):
     return LISTENING_MARKER in line.split()
 
 
-def _die_with_parent():
-    """Exporter children get SIGTERM if the supervisor dies, so no orphan keeps the port."""
+# Open descriptors the exporter may use: its soft limit is raised towards the hard limit, up to this.
+DESCRIPTOR_TARGET = 65536
+
+
+def raised_descriptor_limit(soft, hard):
+    """The soft RLIMIT_NOFILE to ask for: at least the current one, at most the hard limit and DESCRIPTOR_TARGET."""
+    ceiling = DESCRIPTOR_TARGET if hard == resource.RLIM_INFINITY else min(hard, DESCRIPTOR_TARGET)
+    return max(soft, ceiling) if soft != resource.RLIM_INFINITY else soft
+
+
+def _prepare_child():
+    """In the exporter child before exec: die with the supervisor, and allow enough descriptors for a flood."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: no orphan keeps the port
     except Exception:
+        pass
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (raised_descriptor_limit(soft, hard), hard))
+    except (ValueError, OSError):
         pass
 
 
@@ -559,7 +575,7 @@ class Supervisor:
         """Runs the exporter until it exits. Returns (started, last line it printed)."""
         self.child = subprocess.Popen(
             [EXECUTABLE] + self.arguments, cwd=HERE, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+            stderr=subprocess.STDOUT, preexec_fn=_prepare_child,
         )
         started, last = self.follow(iter(self.child.stdout.readline, b""), self.child.pid)
         self.child.wait()

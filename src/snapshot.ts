@@ -1,7 +1,6 @@
-/**
- * The typed snapshot of one scrape: everything the collectors may read, gathered once per scrape from
- * PostgreSQL (and, for live families, Redis). Collectors are pure functions of a snapshot and the settings.
- */
+/** The typed snapshot of one scrape: everything the collectors (pure functions of a snapshot and the settings) may read,
+ * gathered once per scrape from PostgreSQL (and, for live families, Redis). The VOD catalogue types are in snapshot-vod.ts. */
+import type { VodContent } from './snapshot-vod.js';
 
 /** What the applied Django migrations say about the database layout. */
 export interface SchemaLevel {
@@ -225,6 +224,7 @@ export interface Parts {
   readonly liveJoin: LiveJoin;
   readonly programmes: readonly ChannelProgrammes[];
   readonly users: readonly User[];
+  readonly vodCatalogue: readonly VodContent[];
 }
 
 export type PartName = keyof Parts;

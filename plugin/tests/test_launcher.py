@@ -379,3 +379,13 @@ class RestartTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DescriptorLimitTest(unittest.TestCase):
+    def test_the_soft_limit_rises_towards_the_hard_limit_within_the_target(self):
+        infinity = launcher.resource.RLIM_INFINITY
+        self.assertEqual(launcher.raised_descriptor_limit(1024, 4096), 4096)
+        self.assertEqual(launcher.raised_descriptor_limit(1024, 1048576), launcher.DESCRIPTOR_TARGET)
+        self.assertEqual(launcher.raised_descriptor_limit(1024, infinity), launcher.DESCRIPTOR_TARGET)
+        self.assertEqual(launcher.raised_descriptor_limit(200000, 1048576), 200000, "never lowered")
+        self.assertEqual(launcher.raised_descriptor_limit(infinity, infinity), infinity)

@@ -1,6 +1,7 @@
 /** Standard process_* metrics of the exporter's own process (CPU, memory, file descriptors, start time). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { counter, gauge, sample, type MetricFamily } from '../exposition/family.js';
+import type { Collector } from './collector.js';
 
 const START_TIME_SECONDS = Math.round(Date.now() / 1000 - process.uptime());
 
@@ -23,6 +24,16 @@ function maxFileDescriptors(): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * The process families as a collector, so a failure (EMFILE when descriptors run out, say) reports
+ * `collector_success{collector="process"} 0` like any other collector instead of failing the scrape.
+ */
+export const processCollector: Collector = {
+  name: 'process',
+  needs: [],
+  collect: () => processFamilies(),
+};
 
 export function processFamilies(): MetricFamily[] {
   const cpu = process.cpuUsage();

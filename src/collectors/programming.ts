@@ -1,11 +1,13 @@
 /**
  * "Now playing" on the live channels (always on): the programme on air from Dispatcharr's EPG, with the
- * previous and next ones, as labels; the value is how far the current programme has got.
+ * previous and next ones, as labels; the value is how far the current programme has got. In the v3 layout
+ * the VOD sessions follow, with the content they play from Dispatcharr's VOD catalogue as the current programme.
  */
-import { gauge, sample } from '../exposition/family.js';
-import { PROGRAMME_TEXT_LIMITS, partValue, type Programme } from '../snapshot.js';
+import { gauge, type Sample, sample } from '../exposition/family.js';
+import { PROGRAMME_TEXT_LIMITS, partValue, type Programme, type Snapshot } from '../snapshot.js';
 import type { Collector } from './collector.js';
-import { channelLabels, liveStreams } from './live-view.js';
+import { channelLabels, liveStreams, parseNumber, vodStreams } from './live-view.js';
+import { vodCatalogue, vodProgrammeText } from './vod-v3.js';
 
 const ELLIPSIS = '…';
 
@@ -51,12 +53,46 @@ function programmeLabels(slot: 'previous' | 'current' | 'next', programme: Progr
   };
 }
 
+/**
+ * VOD sessions whose content is in the catalogue: the content is the current programme, from the session's start
+ * (`created_at`) for the content's duration; the value is the session's uptime over that duration (0 when unknown).
+ */
+function vodSamples(snapshot: Snapshot): Sample[] {
+  const catalogue = vodCatalogue(snapshot);
+  const none = (slot: 'previous' | 'next') => programmeLabels(slot, null);
+  return vodStreams(snapshot).flatMap((vod) => {
+    const content = catalogue.get(vod.id);
+    if (!content) return [];
+    const { title, subtitle, description } = vodProgrammeText(content);
+    const created = parseNumber(vod.fields.created_at);
+    const start = created !== undefined && created > 0 ? created : undefined;
+    const duration = content.durationSecs !== null && content.durationSecs > 0 ? content.durationSecs : undefined;
+    const elapsed = duration !== undefined && vod.uptime !== undefined ? Math.min(1, Math.max(0, vod.uptime / duration)) : 0;
+    return [
+      sample(elapsed, {
+        type: 'vod',
+        channel_uuid: vod.id,
+        channel_number: vod.number,
+        ...none('previous'),
+        current_title: cutText(title, PROGRAMME_TEXT_LIMITS.title),
+        current_subtitle: cutText(subtitle, PROGRAMME_TEXT_LIMITS.subtitle),
+        current_description: cutText(description, PROGRAMME_TEXT_LIMITS.description),
+        current_start_time: start === undefined ? '' : isoTime(start),
+        current_end_time: start === undefined || duration === undefined ? '' : isoTime(start + duration),
+        ...none('next'),
+      }),
+    ];
+  });
+}
+
 export const programmingCollector: Collector = {
   name: 'programming',
-  needs: ['live', 'liveJoin', 'programmes'],
+  needs: (settings) =>
+    settings.metrics_layout === 'v3' ? ['live', 'liveJoin', 'programmes', 'vodCatalogue'] : ['live', 'liveJoin', 'programmes'],
   collect(snapshot, settings) {
+    const v3 = settings.metrics_layout === 'v3';
     // The v3 layout puts a type label first on every stream series.
-    const layoutLabels: Record<string, string> = settings.metrics_layout === 'v3' ? { type: 'live' } : {};
+    const layoutLabels: Record<string, string> = v3 ? { type: 'live' } : {};
     const byUuid = new Map(partValue(snapshot, 'programmes').map((p) => [p.uuid, p]));
     const samples = liveStreams(snapshot).flatMap(({ row }) => {
       const programmes = byUuid.get(row.uuid);
@@ -74,8 +110,10 @@ export const programmingCollector: Collector = {
     return [
       gauge(
         'dispatcharr_stream_programming',
-        "Programme on air on the live channel from Dispatcharr's EPG, with the previous and next ones as labels; value = fraction of the current programme elapsed (0 to 1)",
-        samples,
+        v3
+          ? "Now playing: on a live channel the programme on air from Dispatcharr's EPG with the previous and next ones, on a VOD session the content from Dispatcharr's VOD catalogue; value = fraction elapsed (0 to 1)"
+          : "Programme on air on the live channel from Dispatcharr's EPG, with the previous and next ones as labels; value = fraction of the current programme elapsed (0 to 1)",
+        v3 ? [...samples, ...vodSamples(snapshot)] : samples,
       ),
     ];
   },

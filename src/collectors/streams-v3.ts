@@ -1,13 +1,15 @@
 /**
  * The stream families in the original plugin's v3 layout (metrics_layout=v3): bits per second instead of
  * kbps, a `type` label, live channels and VOD sessions in the same families, `channel_group` in the
- * metadata, empty strings for unknown text. Values are the v2 collector's, in the v3 units.
+ * metadata, empty strings for unknown text. Values are the v2 collector's, in the v3 units; VOD metadata comes
+ * from Redis, completed from Dispatcharr's VOD catalogue (vod-v3.ts).
  */
 import type { Settings } from '../config/settings.js';
 import { counter, gauge, type MetricFamily, type Sample, sample } from '../exposition/family.js';
 import { type M3uProfile, partValue, type Snapshot } from '../snapshot.js';
 import { type LiveStream, parseNumber, vodStreams, type VodStream } from './live-view.js';
 import type { StreamFigures } from './streams.js';
+import { vodCatalogue, type VodMetadata, vodMetadata } from './vod-v3.js';
 import { BITS_PER_KBIT, BYTES_PER_MIB, KIBPS_TO_KBPS } from './units.js';
 
 /** The labels every v3 stream series carries. */
@@ -92,7 +94,7 @@ function liveFigures(stream: LiveStream, f: StreamFigures): V3Figures {
   };
 }
 
-function vodFigures(vod: VodStream, profile: M3uProfile | undefined, connections: Map<string, number>): V3Figures {
+function vodFigures(vod: VodStream, profile: M3uProfile | undefined, connections: Map<string, number>, metadata: VodMetadata): V3Figures {
   const labels: V3StreamLabels = { type: 'vod', channel_uuid: vod.id, channel_number: vod.number };
   const bytes = parseNumber(vod.fields.bytes_sent);
   return {
@@ -107,18 +109,19 @@ function vodFigures(vod: VodStream, profile: M3uProfile | undefined, connections
     metadata: {
       ...labels,
       content_uuid: text(vod.fields.content_uuid),
-      channel_name: text(vod.fields.content_name),
-      channel_group: '',
+      channel_name: metadata.channel_name,
+      channel_group: metadata.channel_group,
       content_type: text(vod.fields.content_obj_type),
       provider: text(profile?.accountName),
       provider_type: text(profile?.accountType),
       state: 'active',
-      logo_url: '',
+      logo_url: metadata.logo_url,
       profile_id: profile?.id ?? text(vod.fields.m3u_profile_id),
       profile_name: text(profile?.name),
       stream_profile: '',
-      video_codec: '',
-      resolution: '',
+      video_codec: metadata.video_codec,
+      resolution: metadata.resolution,
+      ...metadata.episode,
     },
   };
 }
@@ -139,7 +142,10 @@ export function streamFamiliesV3(
 ): MetricFamily[] {
   const profiles = settings.include_m3u_stats ? partValue(snapshot, 'profiles') : [];
   const byId = new Map(profiles.map((p) => [p.id, p]));
-  const vod = vodStreams(snapshot).map((v) => vodFigures(v, byId.get(v.fields.m3u_profile_id?.trim() ?? ''), connections));
+  const catalogue = vodCatalogue(snapshot);
+  const vod = vodStreams(snapshot).map((v) =>
+    vodFigures(v, byId.get(v.fields.m3u_profile_id?.trim() ?? ''), connections, vodMetadata(v, catalogue.get(v.id), settings)),
+  );
   const liveFiguresV3 = live.map(({ stream, figures }) => liveFigures(stream, figures));
   const all = [...liveFiguresV3, ...vod];
   const channelNumber = gauge(

@@ -5,6 +5,7 @@ import { partValue, type Snapshot } from '../snapshot.js';
 import type { Collector } from './collector.js';
 import { streamFamiliesV3 } from './streams-v3.js';
 import { BYTES_PER_MIB } from './units.js';
+import { withoutCredentials } from '../redact.js';
 import { channelLabels, connectionsByProfile, liveStreams, parseNumber, secondsSince, type LiveStream } from './live-view.js';
 
 /** Shown by dispatcharr_stream_index when the playing stream is no longer in the channel's list. */
@@ -35,7 +36,7 @@ function positive(value: number | undefined): number | undefined {
 }
 
 function logoUrl(logoId: string | null, settings: Settings): string {
-  return logoId === null ? '' : `${settings.base_url}/api/channels/logos/${logoId}/cache/`;
+  return logoId === null ? '' : `${withoutCredentials(settings.base_url)}/api/channels/logos/${logoId}/cache/`;
 }
 
 function figures(stream: LiveStream, snapshot: Snapshot, settings: Settings, connections: Map<string, number>): StreamFigures {
@@ -111,9 +112,11 @@ function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
 
 export const streamsCollector: Collector = {
   name: 'streams',
-  // The v3 layout names the provider of VOD sessions, which comes with the M3U profiles.
-  needs: (settings) =>
-    settings.metrics_layout === 'v3' && settings.include_m3u_stats ? ['live', 'liveJoin', 'profiles'] : ['live', 'liveJoin'],
+  // The v3 layout names the provider of VOD sessions, which comes with the M3U profiles, and their content from the catalogue.
+  needs: (settings) => {
+    if (settings.metrics_layout !== 'v3') return ['live', 'liveJoin'];
+    return settings.include_m3u_stats ? ['live', 'liveJoin', 'profiles', 'vodCatalogue'] : ['live', 'liveJoin', 'vodCatalogue'];
+  },
   collect(snapshot, settings) {
     const streams = liveStreams(snapshot);
     const connections = connectionsByProfile(streams, partValue(snapshot, 'live'));

@@ -65,16 +65,16 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
         }),
       );
     }
-    if (hasBody(req)) {
-      // Nothing here takes a body: refuse it without reading it, and close the connection so it is not read either.
-      res.shouldKeepAlive = false;
-      return send(req, res, 413, 'text/plain; charset=utf-8', 'Request bodies are not accepted\n', { Connection: 'close' });
-    }
     const path = (req.url ?? '/').split('?')[0];
     const known = path === '/' || path === '/metrics' || path === '/health';
     if (!known) return send(req, res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(req, res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
+    }
+    if (hasBody(req)) {
+      // Nothing here takes a body: refuse it without reading it, and close the connection so it is not read either.
+      res.shouldKeepAlive = false;
+      return send(req, res, 413, 'text/plain; charset=utf-8', 'Request bodies are not accepted\n', { Connection: 'close' });
     }
     if (path === '/') return send(req, res, 200, 'text/html; charset=utf-8', landingPage(options.exporterVersion));
     if (path === '/health') {

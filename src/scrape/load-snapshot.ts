@@ -5,6 +5,7 @@ import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.
 import { readProgrammes } from '../sources/dispatcharr-programmes.js';
 import { readLiveState } from '../sources/dispatcharr-redis.js';
 import { readUsers } from '../sources/dispatcharr-users.js';
+import { readVodCatalogue } from '../sources/dispatcharr-vod.js';
 import type { Queryable } from '../sources/postgres.js';
 import type { RedisSource } from '../sources/redis.js';
 import { withDeadline } from './deadline.js';
@@ -40,10 +41,14 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
     return readProgrammes(db, level, live, time);
   },
   users: (db, level) => readUsers(db, level),
+  vodCatalogue: (db, _level, live) => {
+    if (!live) throw new Error('live state unavailable');
+    return readVodCatalogue(db, live);
+  },
 };
 
 /** Database parts that also need the live state from Redis. */
-const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin', 'programmes']);
+const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin', 'programmes', 'vodCatalogue']);
 
 async function timed<T>(read: () => Promise<T>): Promise<Part<T>> {
   const started = performance.now();

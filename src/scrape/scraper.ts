@@ -4,7 +4,7 @@
  */
 import { neededParts, runCollectors } from '../collectors/registry.js';
 import type { Collector } from '../collectors/collector.js';
-import { processFamilies } from '../collectors/process.js';
+import { processCollector } from '../collectors/process.js';
 import { selfFamilies } from '../collectors/self.js';
 import { renderExposition } from '../exposition/render.js';
 import type { Logger } from '../log.js';
@@ -52,7 +52,9 @@ export class Scraper {
     const snapshot = await loadSnapshot(sources, neededParts(collectors, settings), deadline);
     this.record(snapshot);
     const { families, outcomes } = runCollectors(collectors, snapshot, settings, logger);
-    return renderExposition([...families, ...selfFamilies(snapshot, outcomes), ...processFamilies()]);
+    // The process families come last, after the self families that report on every collector, themselves included.
+    const own = runCollectors([processCollector], snapshot, settings, logger);
+    return renderExposition([...families, ...selfFamilies(snapshot, [...outcomes, ...own.outcomes]), ...own.families]);
   }
 
   private record(snapshot: Snapshot): void {

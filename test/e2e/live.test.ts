@@ -174,7 +174,11 @@ for (const [version, prefix] of [
 
     test('profile connections: live channels plus streaming VOD sessions, right for unlimited profiles too', () => {
       const p = (id: string) => ({ profile_id: id });
-      assert.equal(sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.bDefault)), 1, 'unlimited profile');
+      assert.equal(
+        sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.bDefault)),
+        2,
+        'unlimited profile: News One and a VOD episode',
+      );
       assert.equal(sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.aDefault)), 2);
       assert.equal(sampleValue(m, 'dispatcharr_profile_connections', p(data.profiles.aBackup)), 1, 'the streaming VOD session');
       assert.equal(sampleValue(m, 'dispatcharr_profile_connection_usage', p(data.profiles.aDefault)), 1);
@@ -210,8 +214,8 @@ for (const [version, prefix] of [
     });
 
     test('VOD sessions from the records the VOD proxy writes', () => {
-      assert.equal(sampleValue(m, 'dispatcharr_vod_sessions'), 2);
-      assert.equal(sampleValue(m, 'dispatcharr_vod_active_streams'), 1);
+      assert.equal(sampleValue(m, 'dispatcharr_vod_sessions'), 3);
+      assert.equal(sampleValue(m, 'dispatcharr_vod_active_streams'), 2);
     });
 
     test('legacy stream_info has every value as a label and no repeated label', () => {
