@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { seedDataset, type SeededDataset } from '../fixtures/dataset.js';
+import { HOSTILE_USERNAME, NEWS_PROGRAMMES, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
 import { writeLiveScenario } from '../fixtures/live-scenario.js';
 import { VOD_EPISODE, VOD_MOVIE } from '../fixtures/vod-dataset.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -229,6 +229,16 @@ for (const [version, prefix] of [
         findings.filter((f) => !allowed.test(f)),
         [],
       );
+    });
+
+    test('hostile usernames and programme texts come out of a real Prometheus byte for byte', async () => {
+      const users = await prometheus.query('dispatcharr_user_info');
+      assert.ok(
+        users.some((row) => row.metric['username'] === HOSTILE_USERNAME),
+        JSON.stringify(users.map((r) => r.metric['username'])),
+      );
+      const programmes = await prometheus.query('dispatcharr_stream_programming{type="live"}');
+      assert.equal(programmes[0]?.metric['current_description'], NEWS_PROGRAMMES.current.description);
     });
 
     test("every PromQL expression of the original's v3.0.1 docs and dashboards evaluates, with data where the fixture has it", async () => {
