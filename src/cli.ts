@@ -58,6 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
     settings:
       config.pluginKey === undefined ? fixedSettings(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
     logger,
+    collectionSeconds: config.scrapeTimeoutSeconds,
   });
   const guard = new ConnectionGuard(config.limits);
   const handler = createHandler({

@@ -1,4 +1,4 @@
-/** Reads the parts of one snapshot from the sources, each under the scrape deadline. */
+/** Reads the parts of one snapshot from the sources, each under the collection's deadline. */
 import type { LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
 import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
 import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
@@ -60,43 +60,80 @@ async function timed<T>(read: () => Promise<T>): Promise<Part<T>> {
   }
 }
 
-export async function loadSnapshot(sources: SnapshotSources, needs: ReadonlySet<PartName>, deadline: number): Promise<Snapshot> {
+/** Said of a part a request could not wait for. */
+export const NOT_READY = "not ready within this scrape's deadline";
+
+/** A collection in progress: its parts are filled in as they arrive, so a request can answer with what is ready. */
+export interface Collection {
+  /** Settles when every part has been read or has failed; never rejects. */
+  readonly done: Promise<Snapshot>;
+  /** The parts ready now; needed parts still being read are marked as not ready. */
+  partial(): Snapshot;
+}
+
+/**
+ * Starts reading the parts `needs` asks for, each source on its own: the database families start as soon as
+ * the schema level is known, whatever Redis does, and only the parts that join the live state wait for Redis.
+ */
+export function startCollection(sources: SnapshotSources, needs: ReadonlySet<PartName>, deadline: number): Collection {
   const time = Date.now() / 1000;
-  const version = withDeadline(sources.dispatcharrVersion(), deadline, 'Dispatcharr version').catch(() => 'unknown');
+  let version = 'unknown';
+  const versionRead = withDeadline(sources.dispatcharrVersion(), deadline, 'Dispatcharr version')
+    .catch(() => 'unknown')
+    .then((v) => {
+      version = v;
+    });
   const parts: { -readonly [K in PartName]?: Part<Parts[K]> } = {};
   const set = <K extends PartName>(name: K, part: Part<Parts[K]>) => {
     (parts as Record<string, unknown>)[name] = part;
   };
-
+  const wanted = new Set<PartName>(['database', ...needs]);
   const wantsLive = needs.has('live') || [...NEEDS_LIVE].some((name) => needs.has(name));
-  const [database, live] = await Promise.all([
-    timed(() => withDeadline(readSchemaLevel(sources.db), deadline, 'schema level')),
-    wantsLive ? timed(() => withDeadline(readLiveState(sources.redis), deadline, 'live state')) : Promise.resolve(undefined),
-  ]);
-  set('database', database);
-  if (live) {
-    set('live', live);
-    // A read cut short leaves replies in flight; a fresh connection keeps the next scrape's replies in order.
-    if (!live.ok) sources.redis.drop();
-  }
+  if (wantsLive) wanted.add('live');
 
-  const pending: Promise<void>[] = [];
-  for (const name of Object.keys(DATABASE_READERS) as DatabasePart[]) {
-    if (!needs.has(name)) continue;
-    if (!database.ok) {
-      set(name, { ok: false, error: `database unavailable: ${database.error}`, seconds: 0 });
-      continue;
-    }
-    if (NEEDS_LIVE.has(name) && !live?.ok) {
-      set(name, { ok: false, error: `Redis unavailable: ${live && !live.ok ? live.error : 'not read'}`, seconds: 0 });
-      continue;
+  const database = timed(() => withDeadline(readSchemaLevel(sources.db), deadline, 'schema level')).then((part) => {
+    set('database', part);
+    return part;
+  });
+  const live = wantsLive
+    ? timed(() => withDeadline(readLiveState(sources.redis), deadline, 'live state')).then((part) => {
+        set('live', part);
+        // A read cut short leaves replies in flight; a fresh connection keeps the next scrape's replies in order.
+        if (!part.ok) sources.redis.drop();
+        return part;
+      })
+    : Promise.resolve(undefined);
+
+  const read = async (name: DatabasePart): Promise<void> => {
+    const level = await database;
+    if (!level.ok) return set(name, { ok: false, error: `database unavailable: ${level.error}`, seconds: 0 });
+    let liveState: LiveState | undefined;
+    if (NEEDS_LIVE.has(name)) {
+      const state = await live;
+      if (!state?.ok)
+        return set(name, { ok: false, error: `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`, seconds: 0 });
+      liveState = state.value;
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
-    const liveState = live?.ok ? live.value : undefined;
-    pending.push(
-      timed(() => withDeadline(reader(sources.db, database.value, liveState, time), deadline, name)).then((part) => set(name, part)),
-    );
-  }
-  await Promise.all(pending);
-  return { time, dispatcharrVersion: await version, parts };
+    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveState, time), deadline, name)));
+  };
+  const readers = (Object.keys(DATABASE_READERS) as DatabasePart[]).filter((name) => needs.has(name)).map(read);
+
+  const snapshot = (): Snapshot => ({ time, dispatcharrVersion: version, parts: { ...parts } });
+  return {
+    done: Promise.all([database, live, versionRead, ...readers]).then(snapshot),
+    partial() {
+      const now = snapshot();
+      const missing: Record<string, Part<unknown>> = {};
+      for (const name of wanted) {
+        if (!(name in now.parts)) missing[name] = { ok: false, error: NOT_READY, seconds: Date.now() / 1000 - time };
+      }
+      return { ...now, parts: { ...now.parts, ...missing } };
+    },
+  };
+}
+
+/** Reads a whole snapshot. */
+export function loadSnapshot(sources: SnapshotSources, needs: ReadonlySet<PartName>, deadline: number): Promise<Snapshot> {
+  return startCollection(sources, needs, deadline).done;
 }

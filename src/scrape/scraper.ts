@@ -1,15 +1,17 @@
 /**
  * One scrape: read a snapshot, run the collectors, render the text. Concurrent scrapes share the
- * collection in flight, so N simultaneous requests cost the backends one collection.
+ * collection in flight, so N simultaneous requests cost the backends one collection, but not its deadline:
+ * each request waits only as long as its own deadline allows, then answers with the parts ready by then.
  */
 import { neededParts, runCollectors } from '../collectors/registry.js';
 import type { Collector } from '../collectors/collector.js';
 import { processCollector } from '../collectors/process.js';
 import { selfFamilies } from '../collectors/self.js';
 import { renderExposition } from '../exposition/render.js';
+import type { Settings } from '../config/settings.js';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
-import { loadSnapshot, type SnapshotSources } from './load-snapshot.js';
+import { type Collection, NOT_READY, type SnapshotSources, startCollection } from './load-snapshot.js';
 import type { SettingsSource } from './settings-source.js';
 
 export interface BackendHealth {
@@ -24,33 +26,72 @@ export interface ScraperOptions {
   readonly sources: SnapshotSources;
   readonly settings: SettingsSource;
   readonly logger: Logger;
+  /** A collection may run this long, or as long as the request that starts it allows if that is longer. */
+  readonly collectionSeconds: number;
+}
+
+interface Flight {
+  /** The collection once its settings are known. */
+  readonly started: Promise<{ readonly settings: Settings; readonly collection: Collection }>;
+}
+
+/** The value of `promise` if it settles before `deadline` (epoch ms), else undefined. */
+function untilDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 export class Scraper {
-  private inFlight: Promise<string> | undefined;
+  private inFlight: Flight | undefined;
   private readonly postgres: BackendHealth = { status: 'unknown', last_error: null, last_success: null, last_check: null };
   private readonly redis: BackendHealth = { status: 'unknown', last_error: null, last_success: null, last_check: null };
   private lastVersion = 'unknown';
 
   constructor(private readonly options: ScraperOptions) {}
 
-  /** Renders the exposition text; `deadline` is epoch milliseconds. Never rejects. */
-  scrape(deadline: number): Promise<string> {
-    this.inFlight ??= this.collect(deadline).finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
+  /** Renders the exposition text by `deadline` (epoch milliseconds). Never rejects. */
+  async scrape(deadline: number): Promise<string> {
+    this.inFlight ??= this.begin(deadline);
+    const flight = this.inFlight;
+    const started = await untilDeadline(flight.started, deadline);
+    if (!started) return this.render(this.nothingReady(this.options.settings.current()), this.options.settings.current());
+    const snapshot = (await untilDeadline(started.collection.done, deadline)) ?? started.collection.partial();
+    return this.render(snapshot, started.settings);
   }
 
   health(): { postgres: BackendHealth; redis: BackendHealth; dispatcharr_version: string } {
     return { postgres: { ...this.postgres }, redis: { ...this.redis }, dispatcharr_version: this.lastVersion };
   }
 
-  private async collect(deadline: number): Promise<string> {
-    const settings = await this.options.settings(deadline);
-    const { collectors, sources, logger } = this.options;
-    const snapshot = await loadSnapshot(sources, neededParts(collectors, settings), deadline);
-    this.record(snapshot);
+  private begin(deadline: number): Flight {
+    const budget = Math.max(deadline, Date.now() + this.options.collectionSeconds * 1000);
+    const { collectors, sources, settings } = this.options;
+    const started = settings.read(budget).then((current) => ({
+      settings: current,
+      collection: startCollection(sources, neededParts(collectors, current), budget),
+    }));
+    started
+      .then(({ collection }) => collection.done)
+      .then((snapshot) => this.record(snapshot))
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return { started };
+  }
+
+  /** A snapshot for a request whose deadline passed before the collection could even start reading. */
+  private nothingReady(settings: Settings): Snapshot {
+    const parts = Object.fromEntries(
+      ['database', ...neededParts(this.options.collectors, settings)].map((name) => [name, { ok: false, error: NOT_READY, seconds: 0 }]),
+    );
+    return { time: Date.now() / 1000, dispatcharrVersion: this.lastVersion, parts };
+  }
+
+  private render(snapshot: Snapshot, settings: Settings): string {
+    const { collectors, logger } = this.options;
     const { families, outcomes } = runCollectors(collectors, snapshot, settings, logger);
     // The process families come last, after the self families that report on every collector, themselves included.
     const own = runCollectors([processCollector], snapshot, settings, logger);

@@ -7,23 +7,29 @@ import type { Queryable } from '../sources/postgres.js';
 import { withDeadline } from './deadline.js';
 import { errorMessage } from '../error-message.js';
 
-export type SettingsSource = (deadline: number) => Promise<Settings>;
+export interface SettingsSource {
+  /** The settings for a new collection; never rejects. */
+  read(deadline: number): Promise<Settings>;
+  /** The settings last read, for a request that cannot wait for the read in flight. */
+  current(): Settings;
+}
 
 export function fixedSettings(settings: Settings): SettingsSource {
-  return () => Promise.resolve(settings);
+  return { read: () => Promise.resolve(settings), current: () => settings };
 }
 
 /** The start-up settings with the Plugins page's saved switches on top; the last good ones when the read fails. */
 export function pluginSettings(db: Queryable, key: string, base: Settings, logger: Logger): SettingsSource {
   let last = base;
-  return async (deadline) => {
-    try {
-      last = applyPluginSettings(base, await withDeadline(readPluginSettings(db, key), deadline, 'plugin settings'));
-    } catch (error) {
-      logger.debug('could not read the plugin settings; keeping the last ones', {
-        error: errorMessage(error),
-      });
-    }
-    return last;
+  return {
+    async read(deadline) {
+      try {
+        last = applyPluginSettings(base, await withDeadline(readPluginSettings(db, key), deadline, 'plugin settings'));
+      } catch (error) {
+        logger.debug('could not read the plugin settings; keeping the last ones', { error: errorMessage(error) });
+      }
+      return last;
+    },
+    current: () => last,
   };
 }

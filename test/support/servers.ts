@@ -11,6 +11,8 @@ import { freePort, waitFor } from './ports.js';
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
+  /** The server's process, for tests that freeze it (SIGSTOP) and thaw it (SIGCONT). */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -110,7 +112,15 @@ export async function startRedis(dir: string, tls?: { cert: string; key: string;
   });
   await waitFor('Redis to accept connections', () => pingRedis(port, tls?.ca));
   if (tls) return { url: `rediss://127.0.0.1:${port}`, port, stop: () => stopChild(child, 'SIGTERM') };
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child, 'SIGTERM') };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    ...(child.pid !== undefined && { pid: child.pid }),
+    stop: async () => {
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGCONT');
+      await stopChild(child, 'SIGTERM');
+    },
+  };
 }
 
 function pingRedis(port: number, ca?: string): Promise<void> {
