@@ -529,6 +529,17 @@ def _prepare_child():
         pass
 
 
+def exit_description(returncode):
+    """How a child process ended, from its Popen return code: "was killed by SIGKILL" or "exited with status 3"."""
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = "signal %d" % -returncode
+        return "was killed by %s" % name
+    return "exited with status %s" % returncode
+
+
 class Supervisor:
     RESTART_DELAYS = (1, 2, 4, 8, 15, 30)
 
@@ -618,15 +629,16 @@ class Supervisor:
             started, last = self.run_once()
             if self.stopping:
                 break
-            reason = last.replace("dispatcharr-exporter: ", "") or "exited with status %s" % self.child.returncode
             if not started:
+                reason = last.replace("dispatcharr-exporter: ", "") or exit_description(self.child.returncode)
                 # It never came up (port in use, bad setting): say why and stop instead of looping.
                 _write_json(STATE_FILE, {"status": "failed", "message": reason, "at": time.time()})
                 self.answer("%s %s" % (ANSWER_FAILED, reason))
                 return 1
             delay = self.RESTART_DELAYS[min(failures, len(self.RESTART_DELAYS) - 1)]
             failures += 1
-            self.log("supervisor: exporter exited (%s); restarting in %ds" % (reason, delay))
+            # Its last line is whatever it logged last (often "listening"), not why it ended: say how it ended.
+            self.log("supervisor: exporter %s; restarting in %ds" % (exit_description(self.child.returncode), delay))
             select.select([self.wake_read], [], [], delay)
         _write_json(STATE_FILE, {"status": "stopped", "at": time.time()})
         return 0

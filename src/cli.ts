@@ -15,6 +15,9 @@ import { EXPORTER_VERSION } from './version.js';
 import { fixedSettings, pluginSettings } from './scrape/settings-source.js';
 import { errorMessage } from './error-message.js';
 
+/** How long the start waits for the first look at the backends before it reports listening. */
+const WARM_UP_MS = 500;
+
 async function main(argv: readonly string[]): Promise<number> {
   let command: ReturnType<typeof loadConfig>;
   try {
@@ -79,6 +82,10 @@ async function main(argv: readonly string[]): Promise<number> {
     redis.close();
     return 1;
   }
+  // Ask the backends at once, so /health (the plugin's Check Server Status) is true from the start rather than
+  // "unknown" until Prometheus' first scrape; a slow backend delays the start by WARM_UP_MS at most.
+  const warmUp = scraper.scrape(Date.now() + config.scrapeTimeoutSeconds * 1000);
+  await Promise.race([warmUp, new Promise((resolve) => setTimeout(resolve, WARM_UP_MS).unref())]);
   const { host, port } = config.settings;
   // plugin/plugin.py (LISTENING_MARKER) waits for this exact message, logged as logfmt `msg=listening`.
   logger.info('listening', { version: EXPORTER_VERSION, address: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics` });

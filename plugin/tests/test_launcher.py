@@ -389,3 +389,11 @@ class DescriptorLimitTest(unittest.TestCase):
         self.assertEqual(launcher.raised_descriptor_limit(1024, infinity), launcher.DESCRIPTOR_TARGET)
         self.assertEqual(launcher.raised_descriptor_limit(200000, 1048576), 200000, "never lowered")
         self.assertEqual(launcher.raised_descriptor_limit(infinity, infinity), infinity)
+
+
+class ExitDescriptionTest(unittest.TestCase):
+    def test_signals_and_statuses_are_named(self):
+        self.assertEqual(launcher.exit_description(-9), "was killed by SIGKILL")
+        self.assertEqual(launcher.exit_description(-15), "was killed by SIGTERM")
+        self.assertEqual(launcher.exit_description(1), "exited with status 1")
+        self.assertEqual(launcher.exit_description(-200), "was killed by signal 200")

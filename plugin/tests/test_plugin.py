@@ -273,6 +273,8 @@ class PluginTest(unittest.TestCase):
         os.kill(exporter, signal.SIGKILL)
         wait_until("the exporter to come back", lambda: self.serving() and self.exporters() not in ([], [exporter]))
         self.assertEqual(self.supervisors(), supervisor, "the same supervisor holds the lock")
+        with open(os.path.join(self.plugin_dir, ".run", "exporter.log"), encoding="utf-8") as handle:
+            self.assertIn("supervisor: exporter was killed by SIGKILL; restarting in", handle.read())
 
         # The supervisor itself killed: its exporter goes with it and the lock is free again.
         os.kill(supervisor[0], signal.SIGKILL)

@@ -86,3 +86,21 @@ test("Dispatcharr's version comes from its API when not configured, unknown when
     await db.drop();
   }
 });
+
+test('the backends are asked at start, so /health is true before the first scrape', async () => {
+  const db = await createTestDatabase('v0.29', 'warmup');
+  await seedDataset(db);
+  const exporter = await startExporter({ ...postgresEnv(db.url), DISPATCHARR_VERSION: '0.29.0' });
+  try {
+    const health = (await (await exporter.get('/health')).json()) as {
+      dispatcharr: { version: string };
+      backends: { postgres: { status: string }; redis: { status: string } };
+    };
+    assert.equal(health.backends.postgres.status, 'up');
+    assert.equal(health.backends.redis.status, 'up');
+    assert.equal(health.dispatcharr.version, '0.29.0');
+  } finally {
+    await exporter.stop();
+    await db.drop();
+  }
+});
