@@ -6,7 +6,8 @@
 import type { OptionKey } from './options.js';
 import { LEVELS, type Resolver, type ValueOf } from './resolver.js';
 import type { PostgresConfig, RedisConfig, TlsConfig } from './settings.js';
-import { PARSERS, type RawValue } from './values.js';
+import { ConfigError } from './errors.js';
+import { PARSERS, type RawValue, type SslMode } from './values.js';
 
 /** Where each part of a connection comes from. */
 interface EndpointSources<P> {
@@ -50,37 +51,108 @@ function tlsFiles(r: Resolver, prefix: 'postgres_ssl' | 'redis_ssl'): Pick<TlsCo
   return Object.fromEntries(Object.entries(files).filter(([, pem]) => pem !== undefined));
 }
 
-type PostgresParts = Omit<PostgresConfig, 'tls'>;
+/** Query parameters of a URL, each handled or refused: a parameter the exporter would ignore is an error. */
+function queryParameters(url: URL, raw: RawValue, supported: readonly string[]): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const [name, value] of url.searchParams) {
+    if (!supported.includes(name)) {
+      throw new ConfigError(
+        `unsupported parameter ${JSON.stringify(name)} in ${raw.key} (from ${raw.origin}): the exporter understands ${supported.join(', ')}`,
+      );
+    }
+    params.set(name, value);
+  }
+  return params;
+}
+
+type PostgresParts = Omit<PostgresConfig, 'tls'> & {
+  readonly sslEnabled: boolean;
+  readonly sslMode: SslMode;
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+};
+
+const POSTGRES_URL_PARAMETERS = ['host', 'port', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'application_name'] as const;
 
 const POSTGRES: EndpointSources<PostgresParts> = {
-  options: { host: 'postgres_host', port: 'postgres_port', database: 'postgres_db', user: 'postgres_user', password: 'postgres_password' },
+  options: {
+    host: 'postgres_host',
+    port: 'postgres_port',
+    database: 'postgres_db',
+    user: 'postgres_user',
+    password: 'postgres_password',
+    sslEnabled: 'postgres_ssl',
+    sslMode: 'postgres_ssl_mode',
+    ca: 'postgres_ssl_ca_cert',
+    cert: 'postgres_ssl_cert',
+    key: 'postgres_ssl_key',
+  },
   passwordFile: 'postgres_password_file',
   url: 'database_url',
-  fromUrl: (url, raw) => ({
-    host: url.searchParams.get('host') || (url.hostname ? withoutBrackets(decodeURIComponent(url.hostname)) : undefined),
-    port: urlPort(url, raw),
-    database: url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined,
-    user: decoded(url.username),
-    password: decoded(url.password),
-  }),
+  fromUrl: (url, raw) => {
+    const params = queryParameters(url, raw, POSTGRES_URL_PARAMETERS);
+    const param = (name: string, parse: (value: RawValue) => unknown) => {
+      const value = params.get(name);
+      return value === undefined ? undefined : parse({ key: `${raw.key} ${name}`, value, origin: raw.origin });
+    };
+    const sslMode = param('sslmode', PARSERS['ssl-mode']) as SslMode | undefined;
+    return {
+      // libpq: a host parameter (a socket directory) wins over the URL's host; so does a port parameter.
+      host: params.get('host') || (url.hostname ? withoutBrackets(decodeURIComponent(url.hostname)) : undefined),
+      port: (param('port', PARSERS.port) as number | undefined) ?? urlPort(url, raw),
+      database: url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : undefined,
+      user: decoded(url.username),
+      password: decoded(url.password),
+      sslEnabled: sslMode === undefined ? undefined : sslMode !== 'disable',
+      sslMode,
+      ca: param('sslrootcert', PARSERS.file) as string | undefined,
+      cert: param('sslcert', PARSERS.file) as string | undefined,
+      key: param('sslkey', PARSERS.file) as string | undefined,
+      applicationName: params.get('application_name') || undefined,
+    };
+  },
 };
 
 export function readPostgres(r: Resolver): PostgresConfig {
-  const parts = complete(endpoint(r, POSTGRES), ['host', 'port', 'database', 'user', 'password']);
-  const mode: ValueOf<'postgres_ssl_mode'> = r.required('postgres_ssl_mode');
-  const tls = { verify: mode !== 'require', verifyHost: mode === 'verify-full', ...tlsFiles(r, 'postgres_ssl') };
-  return { ...parts, ...(r.required('postgres_ssl') && { tls }) };
+  const parts = endpoint(r, POSTGRES);
+  const required = complete(parts, ['host', 'port', 'database', 'user', 'password', 'sslEnabled', 'sslMode']);
+  const { sslEnabled, sslMode, ...connection } = required;
+  const files = Object.fromEntries(
+    (['ca', 'cert', 'key'] as const).flatMap((name) => (parts[name] === undefined ? [] : [[name, parts[name]]])),
+  );
+  const tls: TlsConfig = { verify: sslMode !== 'require', verifyHost: sslMode === 'verify-full', ...files };
+  return {
+    ...connection,
+    ...(parts.applicationName && { applicationName: parts.applicationName }),
+    ...(sslEnabled && sslMode !== 'disable' && { tls }),
+  };
 }
 
-type RedisParts = Omit<RedisConfig, 'tlsOptions'>;
+type RedisParts = Omit<RedisConfig, 'tlsOptions'> & { readonly verify: boolean };
 
 const REDIS: EndpointSources<RedisParts> = {
-  options: { host: 'redis_host', port: 'redis_port', db: 'redis_db', user: 'redis_user', password: 'redis_password' },
+  options: {
+    host: 'redis_host',
+    port: 'redis_port',
+    db: 'redis_db',
+    user: 'redis_user',
+    password: 'redis_password',
+    verify: 'redis_ssl_verify',
+  },
   passwordFile: 'redis_password_file',
   url: 'redis_url',
   fromUrl: (url, raw) => {
-    const db = url.pathname.replace(/^\//, '');
+    const params = queryParameters(url, raw, ['db', 'ssl_cert_reqs']);
+    const db = url.pathname.replace(/^\//, '') || params.get('db');
+    const certReqs = params.get('ssl_cert_reqs');
+    if (certReqs !== undefined && !['none', 'optional', 'required'].includes(certReqs.toLowerCase())) {
+      throw new ConfigError(
+        `invalid ssl_cert_reqs ${JSON.stringify(certReqs)} in ${raw.key} (from ${raw.origin}): expected none, optional or required`,
+      );
+    }
     return {
+      ...(certReqs !== undefined && { verify: certReqs.toLowerCase() !== 'none' }),
       tls: url.protocol === 'rediss:',
       host: url.hostname ? withoutBrackets(url.hostname) : undefined,
       port: urlPort(url, raw),
@@ -94,15 +166,14 @@ const REDIS: EndpointSources<RedisParts> = {
 export function readRedis(r: Resolver): RedisConfig {
   const parts = endpoint(r, REDIS);
   const { host, port, db } = complete(parts, ['host', 'port', 'db']);
-  const verify = r.required('redis_ssl_verify');
-  const tlsOptions: TlsConfig | undefined = r.required('redis_ssl')
-    ? { verify, verifyHost: verify, ...tlsFiles(r, 'redis_ssl') }
-    : undefined;
+  const verify = parts.verify ?? true;
+  const tls = parts.tls === true || r.required('redis_ssl');
+  const tlsOptions: TlsConfig | undefined = tls ? { verify, verifyHost: verify, ...tlsFiles(r, 'redis_ssl') } : undefined;
   return {
     host,
     port,
     db,
-    tls: parts.tls === true || tlsOptions !== undefined,
+    tls,
     ...(tlsOptions && { tlsOptions }),
     ...(parts.user && { user: parts.user }),
     ...(parts.password && { password: parts.password }),

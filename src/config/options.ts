@@ -24,7 +24,8 @@ export type { OptionGroup, OptionKind, OptionSpec, PluginApplies, PluginField } 
 
 const PG_URL_HELP = 'postgres://user:password@host:port/db; its parts win over POSTGRES_* given at the same level';
 const PG_HOST_HELP = 'Host name, address, or Unix-socket directory (e.g. /var/run/postgresql)';
-const PG_SSL_MODE_HELP = 'require (encrypt only), verify-ca (check the certificate chain) or verify-full (chain and host name)';
+const PG_SSL_MODE_HELP =
+  'With POSTGRES_SSL: require (encrypt only), verify-ca (check the certificate chain), verify-full (chain and host name) or disable; a DATABASE_URL sslmode wins at its level';
 const REDIS_URL_HELP = 'redis://[user:password@]host:port/db (rediss:// for TLS); its parts win over REDIS_* given at the same level';
 
 export const OPTIONS = [
@@ -144,7 +145,7 @@ export const OPTIONS = [
 
   external('PostgreSQL', 'database_url', 'postgres-url', 'DATABASE_URL', undefined, PG_URL_HELP),
   ...endpointOptions('postgres', PG_HOST_HELP, ['string', 'dispatcharr', 'Database name'], ['dispatch', 'User (SELECT rights suffice)']),
-  ...tlsOptions('postgres', 'Connect with TLS'),
+  ...tlsOptions('postgres', 'Connect with TLS, in POSTGRES_SSL_MODE (a DATABASE_URL sslmode turns TLS on or off at its level)'),
   backendOption('postgres', 'ssl_mode', 'ssl-mode', 'verify-full', PG_SSL_MODE_HELP),
 
   external('Redis', 'redis_url', 'redis-url', 'REDIS_URL', undefined, REDIS_URL_HELP),

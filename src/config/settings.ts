@@ -24,6 +24,8 @@ export interface PostgresConfig {
   readonly database: string;
   readonly user: string;
   readonly password: string;
+  /** Given by a DATABASE_URL's application_name; else the exporter's own name. */
+  readonly applicationName?: string;
   readonly tls?: TlsConfig;
 }
 

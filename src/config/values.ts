@@ -5,7 +5,7 @@ import { ConfigError } from './errors.js';
 import type { OptionKind } from './options.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type SslMode = 'require' | 'verify-ca' | 'verify-full';
+export type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
 /** v2: the seed's metric names (the original plugin's v2 series); v3: the names and labels of its v3 series. */
 export type MetricsLayout = 'v2' | 'v3';
 export const METRICS_LAYOUTS: readonly MetricsLayout[] = ['v2', 'v3'];
@@ -64,10 +64,14 @@ function parseLogLevel(raw: RawValue): LogLevel {
   throw invalid(raw, 'expected debug, info, warn or error');
 }
 
-const SSL_MODES: readonly SslMode[] = ['require', 'verify-ca', 'verify-full'];
+const SSL_MODES: readonly SslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
 
 function parseSslMode(raw: RawValue): SslMode {
-  const mode = SSL_MODES.find((m) => m === raw.value.trim().toLowerCase());
+  const word = raw.value.trim().toLowerCase();
+  if (word === 'allow' || word === 'prefer') {
+    throw invalid(raw, `${word} may fall back to plain text, which the exporter never does: use require (encrypted) or disable`);
+  }
+  const mode = SSL_MODES.find((m) => m === word);
   if (!mode) throw invalid(raw, `expected ${SSL_MODES.join(', ')}`);
   return mode;
 }

@@ -9,6 +9,7 @@ import { processCollector } from '../collectors/process.js';
 import { selfFamilies } from '../collectors/self.js';
 import { renderExposition } from '../exposition/render.js';
 import type { Settings } from '../config/settings.js';
+import { NO_DISPATCHARR_SCHEMA } from '../sources/dispatcharr-db.js';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
 import { type Collection, NOT_READY, type SnapshotSources, startCollection } from './load-snapshot.js';
@@ -113,7 +114,10 @@ export class Scraper {
       health.status = 'up';
       health.last_success = at;
     } else {
-      if (health.status !== 'down') this.options.logger.warn(`${name} is unreachable`, { error: part.error });
+      if (health.status !== 'down') {
+        const what = part.error === NO_DISPATCHARR_SCHEMA ? `${name} answers, but ${NO_DISPATCHARR_SCHEMA}` : `${name} is unreachable`;
+        this.options.logger.warn(what, { error: part.error });
+      }
       health.status = 'down';
       health.last_error = part.error ?? 'unknown error';
     }

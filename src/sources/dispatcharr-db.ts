@@ -13,13 +13,23 @@ const GROUPED_CORE_SETTINGS_FROM = 20; // core 0020, Dispatcharr v0.17.0
 const HIDDEN_FROM_OUTPUT_FROM = 37; // dispatcharr_channels 0037, Dispatcharr v0.25.0
 const USER_STREAM_LIMIT_FROM = 6; // accounts 0006, Dispatcharr v0.22.0
 
+/** Said when the database answers but holds no Dispatcharr: a wrong POSTGRES_DB, not an outage. */
+export const NO_DISPATCHARR_SCHEMA = 'this database has no Dispatcharr schema (check POSTGRES_DB)';
+const UNDEFINED_TABLE = '42P01';
+
 export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
-  const rows = await db.query<{ app: string; number: number }>(
-    `SELECT app, max(substring(name FROM '^[0-9]+')::int) AS number
-       FROM django_migrations
-      WHERE name ~ '^[0-9]+'
-      GROUP BY app`,
-  );
+  const rows = await db
+    .query<{ app: string; number: number }>(
+      `SELECT app, max(substring(name FROM '^[0-9]+')::int) AS number
+         FROM django_migrations
+        WHERE name ~ '^[0-9]+'
+        GROUP BY app`,
+    )
+    .catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === UNDEFINED_TABLE) throw new Error(NO_DISPATCHARR_SCHEMA);
+      throw error;
+    });
+  if (!rows.some((row) => row.app === 'dispatcharr_channels')) throw new Error(NO_DISPATCHARR_SCHEMA);
   const migrations: Record<string, number> = {};
   for (const row of rows) migrations[row.app] = row.number;
   return {

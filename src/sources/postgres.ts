@@ -30,7 +30,7 @@ export class PostgresSource implements Queryable {
       max: 2,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      application_name: APPLICATION_NAME,
+      application_name: config.applicationName ?? APPLICATION_NAME,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       lock_timeout: LOCK_TIMEOUT_MS,
       query_timeout: STATEMENT_TIMEOUT_MS + 1000,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { seedDataset } from '../fixtures/dataset.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, postgresConfig } from '../support/database.js';
 import { postgresEnv, runExporterOnce, startExporter } from '../support/exporter.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
 import { freePort } from '../support/ports.js';
@@ -99,6 +99,37 @@ test('the backends are asked at start, so /health is true before the first scrap
     assert.equal(health.backends.postgres.status, 'up');
     assert.equal(health.backends.redis.status, 'up');
     assert.equal(health.dispatcharr.version, '0.29.0');
+  } finally {
+    await exporter.stop();
+    await db.drop();
+  }
+});
+
+test('sslmode=require against a server without TLS fails instead of falling back to plain text', async () => {
+  const db = await createTestDatabase('v0.29', 'sslrequire');
+  const config = postgresConfig(db.url);
+  const url = `postgres://${encodeURIComponent(config.user)}:${encodeURIComponent(config.password)}@127.0.0.1:${config.port}/${config.database}?sslmode=require`;
+  const exporter = await startExporter({ DATABASE_URL: url });
+  try {
+    assert.equal(sampleValue(parseExposition(await exporter.metrics()), 'dispatcharr_up'), 0);
+    const health = (await (await exporter.get('/health')).json()) as { backends: { postgres: { status: string; last_error: string } } };
+    assert.equal(health.backends.postgres.status, 'down');
+    assert.match(health.backends.postgres.last_error, /SSL|TLS/i);
+  } finally {
+    await exporter.stop();
+    await db.drop();
+  }
+});
+
+test('a database without Dispatcharr in it is told apart from an unreachable one', async () => {
+  const db = await createTestDatabase('v0.29', 'notdispatcharr');
+  await db.client.query('DROP TABLE django_migrations CASCADE');
+  const exporter = await startExporter(postgresEnv(db.url));
+  try {
+    assert.equal(sampleValue(parseExposition(await exporter.metrics()), 'dispatcharr_up'), 0);
+    const health = (await (await exporter.get('/health')).json()) as { backends: { postgres: { last_error: string } } };
+    assert.equal(health.backends.postgres.last_error, 'this database has no Dispatcharr schema (check POSTGRES_DB)');
+    assert.match(exporter.output(), /PostgreSQL answers, but this database has no Dispatcharr schema/);
   } finally {
     await exporter.stop();
     await db.drop();

@@ -79,9 +79,45 @@ test('a URL wins over single variables at its level, and flags still win over it
   };
   const c = config(['--postgres-db', 'fromflag'], env);
   assert.deepEqual(c.postgres, { host: 'pg.example', port: 6000, database: 'fromflag', user: 'u@x', password: 'p/w' });
-  assert.deepEqual(c.redis, { host: 'r.example', port: 7000, db: 3, password: 'pw', tls: true });
+  assert.deepEqual(c.redis, {
+    host: 'r.example',
+    port: 7000,
+    db: 3,
+    password: 'pw',
+    tls: true,
+    tlsOptions: { verify: true, verifyHost: true },
+  });
   const socket = config([], { DATABASE_URL: 'postgresql://dispatch@/dispatcharr?host=/var/run/postgresql' });
   assert.equal(socket.postgres.host, '/var/run/postgresql');
+});
+
+test('DATABASE_URL and REDIS_URL parameters are honoured, and any other parameter is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'url-'));
+  writeFileSync(join(dir, 'root.pem'), 'ROOT PEM');
+  const pg = config([], {
+    DATABASE_URL: `postgres://u:p@db/d?sslmode=verify-ca&sslrootcert=${join(dir, 'root.pem')}&application_name=mine`,
+  }).postgres;
+  assert.deepEqual(pg.tls, { verify: true, verifyHost: false, ca: 'ROOT PEM' });
+  assert.equal(pg.applicationName, 'mine');
+  assert.deepEqual(config([], { DATABASE_URL: 'postgres://u:p@db/d?sslmode=require' }).postgres.tls, { verify: false, verifyHost: false });
+  assert.equal(config([], { POSTGRES_SSL: 'true', DATABASE_URL: 'postgres://u:p@db/d?sslmode=disable' }).postgres.tls, undefined);
+  const socket = config([], { DATABASE_URL: 'postgresql://dispatch@/dispatcharr?host=/run/postgresql&port=5433' }).postgres;
+  assert.deepEqual([socket.host, socket.port], ['/run/postgresql', 5433]);
+  assert.match(
+    failure([], { DATABASE_URL: 'postgres://u:p@db/d?connect_timeout=5' }),
+    /unsupported parameter "connect_timeout" in database_url/,
+  );
+  assert.match(failure([], { DATABASE_URL: 'postgres://u:p@db/d?sslmode=prefer' }), /prefer may fall back to plain text/);
+  assert.match(failure([], { DATABASE_URL: 'postgres://u:p@db/d?port=0' }), /invalid database_url port "0"/);
+  const redis = config([], { REDIS_URL: 'rediss://r:6380?db=2&ssl_cert_reqs=none' }).redis;
+  assert.deepEqual([redis.db, redis.tls, redis.tlsOptions?.verify], [2, true, false]);
+  assert.match(failure([], { REDIS_URL: 'redis://r?socket_timeout=5' }), /unsupported parameter "socket_timeout" in redis_url/);
+});
+
+test('--postgres-ssl-mode is checked even without --postgres-ssl', () => {
+  assert.match(failure(['--postgres-ssl-mode', 'bogus']), /invalid postgres_ssl_mode "bogus"/);
+  assert.match(failure(['--postgres-ssl-mode', 'prefer']), /prefer may fall back to plain text/);
+  assert.equal(config(['--postgres-ssl-mode', 'disable', '--postgres-ssl']).postgres.tls, undefined);
 });
 
 test('password files win over password variables', () => {
@@ -175,7 +211,7 @@ test("Dispatcharr's TLS variables: modes, certificate files, rediss URLs", () =>
   assert.equal(config([], { REDIS_URL: 'rediss://r:6380' }).redis.tls, true);
   assert.match(
     failure([], { POSTGRES_SSL: 'yes', POSTGRES_SSL_MODE: 'prefer' }),
-    /invalid postgres_ssl_mode "prefer" \(from POSTGRES_SSL_MODE\): expected require, verify-ca, verify-full/,
+    /invalid postgres_ssl_mode "prefer" \(from POSTGRES_SSL_MODE\): prefer may fall back to plain text/,
   );
   assert.match(
     failure([], { POSTGRES_SSL: 'yes', POSTGRES_SSL_CA_CERT: '/missing.pem' }),
