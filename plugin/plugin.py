@@ -25,6 +25,7 @@ import resource
 import select
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -344,12 +345,23 @@ def _local_endpoint(settings, path):
 
 
 def ask_health(settings):
-    """The running exporter's /health answer, or None."""
-    try:
-        with urllib.request.urlopen(_local_endpoint(settings, "/health"), timeout=HEALTH_TIMEOUT_SECONDS) as response:
-            return json.loads(response.read().decode("utf-8"))
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
+    """The running exporter's /health answer, or None. With a web configuration file the exporter may serve HTTPS
+    (tried first, without certificate checks: this is the local exporter) and ask for credentials, which the
+    launcher does not have: then the answer is {"auth_required": True}."""
+    url = _local_endpoint(settings, "/health")
+    attempts = [(url, None)]
+    if str(settings.get("web_config_file") or "").strip():
+        attempts.insert(0, (url.replace("http://", "https://", 1), ssl._create_unverified_context()))
+    for address, context in attempts:
+        try:
+            with urllib.request.urlopen(address, timeout=HEALTH_TIMEOUT_SECONDS, context=context) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as error:
+            if error.code == 401:
+                return {"auth_required": True}
+        except (OSError, ValueError, urllib.error.URLError):
+            continue
+    return None
 
 
 # --- launcher side: start_server, stop_server, server_status --------------------------------------
@@ -455,6 +467,9 @@ def server_status(settings):
     health = ask_health(settings)
     if health is None:
         return _result("warning", "Metrics server is starting or not answering on %s" % endpoint(settings), running=True)
+    if health.get("auth_required"):
+        return _result("success", "Metrics server is running on %s (its /health asks for credentials)" % endpoint(settings),
+                       running=True, endpoint=endpoint(settings))
     backends = health.get("backends", {})
     parts = ["%s %s" % (name, info.get("status", "unknown")) for name, info in sorted(backends.items())]
     return _result("success", "Metrics server is running on %s (%s)" % (endpoint(settings), ", ".join(parts)),

@@ -6,6 +6,7 @@ import { helpText } from './config/help.js';
 import { loadConfig } from './config/load.js';
 import { ConnectionGuard } from './http/connection-guard.js';
 import { createHandler, listen } from './http/server.js';
+import { WebAccess } from './http/web-access.js';
 import { createLogger } from './log.js';
 import { Scraper } from './scrape/scraper.js';
 import { DispatcharrVersion } from './sources/dispatcharr-version.js';
@@ -64,7 +65,9 @@ async function main(argv: readonly string[]): Promise<number> {
     collectionSeconds: config.scrapeTimeoutSeconds,
   });
   const guard = new ConnectionGuard(config.limits);
+  const web = config.web && new WebAccess(config.web.path, config.web.config, logger);
   const handler = createHandler({
+    ...(web && { access: web }),
     guard,
     scraper,
     exporterVersion: EXPORTER_VERSION,
@@ -75,7 +78,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   let server: Server;
   try {
-    server = await listen(handler, guard, config.settings.host, config.settings.port);
+    server = await listen(handler, guard, config.settings.host, config.settings.port, web?.tls);
+    // Before any connection is handled (that takes another turn of the event loop): client_auth_type, reloads.
+    web?.attach(server);
+    await web?.watch();
   } catch (error) {
     process.stderr.write(`dispatcharr-exporter: cannot listen: ${errorMessage(error)}\n`);
     await db.close();
@@ -87,12 +93,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const warmUp = scraper.scrape(Date.now() + config.scrapeTimeoutSeconds * 1000);
   await Promise.race([warmUp, new Promise((resolve) => setTimeout(resolve, WARM_UP_MS).unref())]);
   const { host, port } = config.settings;
+  const scheme = web?.tls ? 'https' : 'http';
   // plugin/plugin.py (LISTENING_MARKER) waits for this exact message, logged as logfmt `msg=listening`.
-  logger.info('listening', { version: EXPORTER_VERSION, address: `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics` });
+  logger.info('listening', {
+    version: EXPORTER_VERSION,
+    address: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`,
+  });
 
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info('stopping', { signal });
+      web?.close();
       server.close();
       server.closeAllConnections();
       redis.close();

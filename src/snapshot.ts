@@ -1,5 +1,6 @@
 /** The typed snapshot of one scrape: everything the collectors (pure functions of a snapshot and the settings) may read,
  * gathered once per scrape from PostgreSQL (and, for live families, Redis). The VOD catalogue types are in snapshot-vod.ts. */
+import type { Skip } from './skips.js';
 import type { VodContent } from './snapshot-vod.js';
 
 /** What the applied Django migrations say about the database layout. */
@@ -234,6 +235,8 @@ export interface Snapshot {
   readonly time: number;
   readonly dispatcharrVersion: string;
   readonly parts: { readonly [K in PartName]?: Part<Parts[K]> };
+  /** Malformed values the readers met and left out (skips.ts); counted by the scraper, not by collectors. */
+  readonly skips?: readonly Skip[];
 }
 
 /** Thrown by a collector when a part it needs could not be read; the registry reports it as a failure. */

@@ -356,7 +356,7 @@ class PluginTest(unittest.TestCase):
                 with open(os.path.join(ROOT, "package.json")) as handle:
                     self.assertEqual(manifest["version"], json.load(handle)["version"])
                 self.assertEqual([f["id"] for f in manifest["fields"]], [
-                    "auto_start", "port", "host", "base_url", "metrics_layout", "include_m3u_stats", "include_epg_stats",
+                    "auto_start", "port", "host", "web_config_file", "base_url", "metrics_layout", "include_m3u_stats", "include_epg_stats",
                     "include_vod_stats", "include_client_stats", "include_user_stats", "include_source_urls",
                     "include_legacy_metrics"])
                 self.assertEqual([a["id"] for a in manifest["actions"]], ["start_server", "stop_server", "restart_server", "server_status"])

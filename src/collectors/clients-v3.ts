@@ -5,8 +5,8 @@
  */
 import { counter, gauge, type MetricFamily, type Sample, sample } from '../exposition/family.js';
 import type { Snapshot } from '../snapshot.js';
-import { BITS_PER_KBIT, KIBPS_TO_KBPS } from './units.js';
-import { channelLabels, type LiveStream, parseNumber, secondsSince, vodStreams } from './live-view.js';
+import { BITS_PER_KBIT, derived, KIBPS_TO_KBPS } from './units.js';
+import { channelLabels, type LiveStream, parseAmount, parseNumber, secondsSince, vodStreams } from './live-view.js';
 
 const ANONYMOUS = { user_id: '0', username: 'anonymous' } as const;
 
@@ -22,7 +22,7 @@ interface ClientFigures {
 /** KiB/s as Dispatcharr stores client rates, in bits per second. */
 function bps(text: string | undefined): number | undefined {
   const value = parseNumber(text);
-  return value === undefined || value < 0 ? undefined : value * KIBPS_TO_KBPS * BITS_PER_KBIT;
+  return value === undefined || value < 0 ? undefined : derived(value * KIBPS_TO_KBPS * BITS_PER_KBIT);
 }
 
 function user(userId: string | undefined, usernames: Readonly<Record<string, string>>): { user_id: string; username: string } {
@@ -43,7 +43,7 @@ function liveClients(streams: readonly LiveStream[], usernames: Readonly<Record<
         worker_id: f.worker_id ?? '',
       };
       const duration = secondsSince(f.connected_at, now);
-      const bytesSent = parseNumber(f.bytes_sent);
+      const bytesSent = parseAmount(f.bytes_sent);
       const avgBps = bps(f.avg_rate_KBps);
       const currentBps = bps(f.current_rate_KBps);
       return {
@@ -73,8 +73,8 @@ function vodClients(snapshot: Snapshot, usernames: Readonly<Record<string, strin
       user_agent: f.client_user_agent ?? '',
       worker_id: f.worker_id ?? '',
     };
-    const bytesSent = parseNumber(f.bytes_sent);
-    const avgBps = bytesSent !== undefined && vod.uptime ? (bytesSent * 8) / vod.uptime : undefined;
+    const bytesSent = parseAmount(f.bytes_sent);
+    const avgBps = bytesSent !== undefined && vod.uptime ? derived((bytesSent * 8) / vod.uptime) : undefined;
     return {
       labels,
       info,

@@ -2,9 +2,9 @@
 import { counter, gauge, sample, type Sample } from '../exposition/family.js';
 import { partValue, type LiveClient } from '../snapshot.js';
 import { clientFamiliesV3 } from './clients-v3.js';
-import { KIBPS_TO_KBPS } from './units.js';
+import { derived, KIBPS_TO_KBPS } from './units.js';
 import type { Collector } from './collector.js';
-import { channelLabels, liveStreams, parseNumber, secondsSince } from './live-view.js';
+import { channelLabels, liveStreams, parseAmount, parseNumber, secondsSince } from './live-view.js';
 
 interface ClientRow {
   readonly client: LiveClient;
@@ -13,7 +13,7 @@ interface ClientRow {
 
 function rate(text: string | undefined): number | undefined {
   const value = parseNumber(text);
-  return value === undefined || value < 0 ? undefined : value * KIBPS_TO_KBPS;
+  return value === undefined || value < 0 ? undefined : derived(value * KIBPS_TO_KBPS);
 }
 
 export const clientsCollector: Collector = {
@@ -61,7 +61,7 @@ export const clientsCollector: Collector = {
       counter(
         'dispatcharr_client_bytes_sent',
         'Bytes Dispatcharr has sent to the client (MPEG-TS clients)',
-        each((c) => parseNumber(c.fields.bytes_sent)),
+        each((c) => parseAmount(c.fields.bytes_sent)),
       ),
       gauge(
         'dispatcharr_client_avg_transfer_rate_kbps',

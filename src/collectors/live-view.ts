@@ -24,6 +24,12 @@ export function parseNumber(text: string | undefined): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+/** A size or rate Dispatcharr stored as text: a number that is not negative, else undefined (skips.ts counts it). */
+export function parseAmount(text: string | undefined): number | undefined {
+  const value = parseNumber(text);
+  return value !== undefined && value >= 0 ? value : undefined;
+}
+
 /** Channels whose metadata hash exists and which still exist in the database, in channel-number order. */
 export function liveStreams(snapshot: Snapshot): LiveStream[] {
   const live = partValue(snapshot, 'live');

@@ -4,6 +4,7 @@ import { partValue, type M3uProfile } from '../snapshot.js';
 import type { Collector } from './collector.js';
 import { connectionsByProfile, liveStreams } from './live-view.js';
 import { profileLabels } from './profiles.js';
+import { derived } from './units.js';
 
 export const profileConnectionsCollector: Collector = {
   name: 'profile_connections',
@@ -27,7 +28,7 @@ export const profileConnectionsCollector: Collector = {
       gauge(
         'dispatcharr_profile_connection_usage',
         'Connections in use divided by the limit, for profiles with a limit (1 = full; above 1 = over the limit)',
-        profiles.filter((p) => p.maxStreams > 0).map((p) => sample(used(p) / p.maxStreams, profileLabels(p))),
+        profiles.filter((p) => p.maxStreams > 0).map((p) => sample(derived(used(p) / p.maxStreams), profileLabels(p))),
       ),
     ];
   },

@@ -42,6 +42,8 @@ export interface CollectorOutcome {
   readonly success: boolean;
   /** Time spent reading the parts it needs plus building its families. */
   readonly seconds: number;
+  /** Why it failed. */
+  readonly error?: string;
 }
 
 export function neededParts(collectors: readonly Collector[], settings: Settings): Set<PartName> {
@@ -69,8 +71,9 @@ export function runCollectors(
       outcomes.push({ name: collector.name, success: true, seconds: readSeconds + (performance.now() - started) / 1000 });
     } catch (error) {
       const message = errorMessage(error);
-      logger.warn('collector failed', { collector: collector.name, error: message });
-      outcomes.push({ name: collector.name, success: false, seconds: readSeconds + (performance.now() - started) / 1000 });
+      // Every failure at debug level; the scraper warns once when a collector starts failing.
+      logger.debug('collector failed', { collector: collector.name, error: message });
+      outcomes.push({ name: collector.name, success: false, seconds: readSeconds + (performance.now() - started) / 1000, error: message });
     }
   }
   return { families, outcomes };

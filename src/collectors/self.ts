@@ -1,5 +1,6 @@
 /** The exporter's report on itself: is Dispatcharr's database reachable, and how did each collector do. */
-import { gauge, sample, type MetricFamily } from '../exposition/family.js';
+import { counter, gauge, sample, type MetricFamily } from '../exposition/family.js';
+import type { SkippedTotal } from '../scrape/skipped-values.js';
 import type { Snapshot } from '../snapshot.js';
 import type { CollectorOutcome } from './registry.js';
 
@@ -30,4 +31,13 @@ export function selfFamilies(snapshot: Snapshot, outcomes: readonly CollectorOut
       outcomes.map((o) => sample(o.seconds, { collector: o.name })),
     ),
   ];
+}
+
+/** Malformed values left out since the exporter started, one series per known source and reason (zeros included). */
+export function skippedValuesFamily(totals: readonly SkippedTotal[]): MetricFamily {
+  return counter(
+    'dispatcharr_exporter_skipped_values_total',
+    "Malformed values read from Dispatcharr's Redis or PostgreSQL and left out since the exporter started, by source and reason",
+    totals.map((t) => sample(t.count, { source: t.source, reason: t.reason })),
+  );
 }

@@ -7,10 +7,10 @@
 import type { Settings } from '../config/settings.js';
 import { counter, gauge, type MetricFamily, type Sample, sample } from '../exposition/family.js';
 import { type M3uProfile, partValue, type Snapshot } from '../snapshot.js';
-import { type LiveStream, parseNumber, vodStreams, type VodStream } from './live-view.js';
+import { type LiveStream, parseAmount, parseNumber, vodStreams, type VodStream } from './live-view.js';
 import type { StreamFigures } from './streams.js';
 import { vodCatalogue, type VodMetadata, vodMetadata } from './vod-v3.js';
-import { BITS_PER_KBIT, BYTES_PER_MIB, KIBPS_TO_KBPS } from './units.js';
+import { BITS_PER_KBIT, BYTES_PER_MIB, derived, KIBPS_TO_KBPS } from './units.js';
 
 /** The labels every v3 stream series carries. */
 export type V3StreamLabels = {
@@ -40,7 +40,8 @@ interface V3Figures {
 }
 
 const text = (value: string | null | undefined): string => (value ?? '').trim();
-const times = (value: number | undefined, factor: number): number | undefined => (value === undefined ? undefined : value * factor);
+const times = (value: number | undefined, factor: number): number | undefined =>
+  value === undefined ? undefined : derived(value * factor);
 
 export function liveLabels(figures: StreamFigures): V3StreamLabels {
   return { type: 'live', ...figures.labels };
@@ -52,7 +53,7 @@ function currentBitrate(stream: LiveStream): number | undefined {
     const rate = parseNumber(c.fields.current_rate_KBps);
     return rate !== undefined && rate >= 0 ? [rate] : [];
   });
-  return rates.length === 0 ? undefined : rates.reduce((sum, r) => sum + r, 0) * KIBPS_TO_KBPS * BITS_PER_KBIT;
+  return rates.length === 0 ? undefined : derived(rates.reduce((sum, r) => sum + r, 0) * KIBPS_TO_KBPS * BITS_PER_KBIT);
 }
 
 function liveFigures(stream: LiveStream, f: StreamFigures): V3Figures {
@@ -96,12 +97,12 @@ function liveFigures(stream: LiveStream, f: StreamFigures): V3Figures {
 
 function vodFigures(vod: VodStream, profile: M3uProfile | undefined, connections: Map<string, number>, metadata: VodMetadata): V3Figures {
   const labels: V3StreamLabels = { type: 'vod', channel_uuid: vod.id, channel_number: vod.number };
-  const bytes = parseNumber(vod.fields.bytes_sent);
+  const bytes = parseAmount(vod.fields.bytes_sent);
   return {
     labels,
     uptime: vod.uptime,
     clients: vod.activeStreams,
-    avgBps: bytes !== undefined && vod.uptime ? (bytes * 8) / vod.uptime : undefined,
+    avgBps: bytes !== undefined && vod.uptime ? derived((bytes * 8) / vod.uptime) : undefined,
     totalMib: bytes !== undefined && bytes >= 0 ? bytes / BYTES_PER_MIB : undefined,
     profileConnections: profile ? (connections.get(profile.id) ?? 0) : undefined,
     profileMax: profile?.maxStreams,

@@ -4,9 +4,9 @@ import { counter, gauge, sample, type MetricFamily, type Sample } from '../expos
 import { partValue, type Snapshot } from '../snapshot.js';
 import type { Collector } from './collector.js';
 import { streamFamiliesV3 } from './streams-v3.js';
-import { BYTES_PER_MIB } from './units.js';
+import { BYTES_PER_MIB, derived } from './units.js';
 import { withoutCredentials } from '../redact.js';
-import { channelLabels, connectionsByProfile, liveStreams, parseNumber, secondsSince, type LiveStream } from './live-view.js';
+import { channelLabels, connectionsByProfile, liveStreams, parseAmount, parseNumber, secondsSince, type LiveStream } from './live-view.js';
 
 /** Shown by dispatcharr_stream_index when the playing stream is no longer in the channel's list. */
 export const STREAM_NOT_IN_LIST = -1;
@@ -44,7 +44,7 @@ function figures(stream: LiveStream, snapshot: Snapshot, settings: Settings, con
   const meta = live.metadata;
   const labels = channelLabels(row);
   const uptime = secondsSince(meta.init_time, snapshot.time);
-  const totalBytes = parseNumber(meta.total_bytes);
+  const totalBytes = parseAmount(meta.total_bytes);
   const known = (text: string | null | undefined) => (text === null || text === undefined || text.trim() === '' ? 'unknown' : text);
   return {
     labels,
@@ -54,7 +54,7 @@ function figures(stream: LiveStream, snapshot: Snapshot, settings: Settings, con
     fps: positive(parseNumber(meta.source_fps)),
     videoBitrate: positive(parseNumber(meta.video_bitrate)),
     transcodeBitrate: positive(parseNumber(meta.ffmpeg_output_bitrate)),
-    avgBitrate: totalBytes !== undefined && uptime ? (totalBytes * 8) / uptime / 1000 : undefined,
+    avgBitrate: totalBytes !== undefined && uptime ? derived((totalBytes * 8) / uptime / 1000) : undefined,
     totalMib: totalBytes !== undefined && totalBytes >= 0 ? totalBytes / BYTES_PER_MIB : undefined,
     profileConnections: row.profileId ? (connections.get(row.profileId) ?? 0) : undefined,
     profileMax: row.profileId && row.profileMaxStreams !== null ? row.profileMaxStreams : undefined,

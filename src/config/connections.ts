@@ -4,7 +4,7 @@
  * win over single options and a password file over a password.
  */
 import type { OptionKey } from './options.js';
-import { LEVELS, type Resolver, type ValueOf } from './resolver.js';
+import { LEVELS, type Resolver } from './resolver.js';
 import type { PostgresConfig, RedisConfig, TlsConfig } from './settings.js';
 import { ConfigError } from './errors.js';
 import { PARSERS, type RawValue, type SslMode } from './values.js';

@@ -3,6 +3,7 @@ import { OPTIONS, type OptionKind, type OptionSpec } from './options.js';
 
 const VALUE_NAMES: Readonly<Partial<Record<OptionKind, string>>> = {
   file: 'path',
+  path: 'path',
   'http-url': 'url',
   'postgres-url': 'url',
   'redis-url': 'url',

@@ -1,7 +1,9 @@
 /** Builds the configuration from flags, then environment, then defaults. */
+import { readWebConfig, WebConfigError } from '../http/web-config.js';
 import { readPostgres, readRedis } from './connections.js';
+import { ConfigError } from './errors.js';
 import { PLUGIN_OPTIONS } from './options.js';
-import { parseFlags, Resolver, readEnvironment } from './resolver.js';
+import { LEVELS, parseFlags, Resolver, readEnvironment } from './resolver.js';
 import type { Config, Settings } from './settings.js';
 
 export type Command = { kind: 'run'; config: Config } | { kind: 'help' } | { kind: 'version' };
@@ -26,6 +28,22 @@ function commandLineSecrets(r: Resolver): string[] {
     }
   }
   return warnings;
+}
+
+/** The web configuration file, read and checked now, so a bad one stops the exporter at start. */
+function readWeb(r: Resolver): Config['web'] {
+  const path = r.get('web_config_file');
+  if (!path) return undefined;
+  try {
+    return { path, config: readWebConfig(path) };
+  } catch (error) {
+    if (!(error instanceof WebConfigError)) throw error;
+    const raw = [...LEVELS]
+      .reverse()
+      .map((level) => r.rawAt(level, 'web_config_file'))
+      .find((v) => v !== undefined);
+    throw new ConfigError(`invalid web_config_file ${JSON.stringify(path)} (from ${raw?.origin ?? 'default'}): ${error.message}`);
+  }
 }
 
 function trimmed(text: string | undefined): string | undefined {
@@ -53,5 +71,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Com
     postgres: readPostgres(r),
     redis: readRedis(r),
   };
-  return { kind: 'run', config };
+  const web = readWeb(r);
+  return { kind: 'run', config: web ? { ...config, web } : config };
 }

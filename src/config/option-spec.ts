@@ -10,6 +10,7 @@ export type OptionKind =
   | 'seconds'
   | 'log-level'
   | 'file'
+  | 'path'
   | 'http-url'
   | 'postgres-url'
   | 'redis-url'

@@ -45,6 +45,17 @@ export const OPTIONS = [
     applies: 'restart',
   }),
   setting(
+    'web_config_file',
+    'path',
+    '',
+    'Web configuration file (TLS, basic auth, response headers) in the Prometheus exporter-toolkit format; re-read when it changes',
+    {
+      label: 'Web Config File',
+      help: 'Path of a web configuration file (TLS, basic auth) in the Prometheus exporter-toolkit format; Restart to apply',
+      applies: 'restart',
+    },
+  ),
+  setting(
     'base_url',
     'http-url',
     '',

@@ -10,7 +10,10 @@ export const LEVELS: readonly Level[] = ['defaults', 'env', 'flags'];
 export type Layer = ReadonlyMap<string, RawValue>;
 export type ValueOf<K extends OptionKey> = OptionValues[K];
 
-/** Reads `--name value`, `--name=value`, bare boolean `--name` and `--no-name`. */
+/**
+ * Reads `--name value`, `--name=value`, bare boolean `--name` and `--no-name`. Dots may stand for dashes
+ * (`--web.config.file`, the spelling of the Prometheus exporters).
+ */
 export function parseFlags(argv: readonly string[]): Layer | 'help' | 'version' {
   const layer = new Map<string, RawValue>();
   for (let i = 0; i < argv.length; i++) {
@@ -21,7 +24,7 @@ export function parseFlags(argv: readonly string[]): Layer | 'help' | 'version' 
     const eq = arg.indexOf('=');
     let flag = eq === -1 ? arg : arg.slice(0, eq);
     let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
-    let spec = optionByFlag(flag);
+    let spec = optionByFlag(flag) ?? (flag.includes('.') ? optionByFlag(flag.replace(/\./g, '-')) : undefined);
     if (!spec && flag.startsWith('--no-')) {
       const positive = optionByFlag(`--${flag.slice(5)}`);
       if (positive?.kind === 'boolean' && value === undefined) {

@@ -1,4 +1,5 @@
 /** The configuration the exporter runs with: the seed's plugin settings (derived from the option table) and the connections. */
+import type { WebConfig } from '../http/web-config.js';
 import type { OptionValues, PluginOption } from './options.js';
 import type { LogLevel } from './values.js';
 
@@ -52,4 +53,6 @@ export interface Config {
   readonly warnings: readonly string[];
   readonly postgres: PostgresConfig;
   readonly redis: RedisConfig;
+  /** The web configuration file (TLS, basic auth), read and checked at start; absent without web_config_file. */
+  readonly web?: { readonly path: string; readonly config: WebConfig };
 }

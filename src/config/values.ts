@@ -148,6 +148,8 @@ export interface KindValues {
   'log-level': LogLevel;
   /** The file's contents (password and certificate files), read at start so a bad path fails at once. */
   file: string;
+  /** A file name, kept as given (trimmed; empty = none): the web configuration file, read and checked by the loader. */
+  path: string;
   'http-url': string;
   'postgres-url': URL;
   'redis-url': URL;
@@ -166,6 +168,7 @@ export const PARSERS: { readonly [K in OptionKind]: (raw: RawValue) => KindValue
   seconds: parseSeconds,
   'log-level': parseLogLevel,
   file: readSecretFile,
+  path: (raw) => raw.value.trim(),
   'http-url': parseHttpUrl,
   'postgres-url': (raw) => parseUrl(raw, ['postgres://', 'postgresql://']),
   'redis-url': (raw) => parseUrl(raw, ['redis://', 'rediss://']),

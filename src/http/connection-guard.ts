@@ -17,6 +17,14 @@ export interface GuardLimits {
   readonly maxRequests: number;
 }
 
+/**
+ * The TCP socket under a request's socket: itself for HTTP; for HTTPS the socket the TLS socket wraps (Node's
+ * `_parent`), which is the one the server's 'connection' event gave. Destroying it ends the TLS connection too.
+ */
+function tcpSocket(socket: Socket): Socket {
+  return (socket as Socket & { _parent?: Socket })._parent ?? socket;
+}
+
 export class ConnectionGuard {
   /** Open sockets in the order they last became idle (oldest first); busy sockets are not in it. */
   private readonly idle = new Set<Socket>();
@@ -29,11 +37,14 @@ export class ConnectionGuard {
 
   attach(server: Server): void {
     server.on('connection', (socket: Socket) => this.onConnection(socket));
+    // HTTPS: node:http watches the TLS socket, whose timer is its own (the handshake has a timeout of its own).
+    server.on('secureConnection', (socket: Socket) => socket.setTimeout(FIRST_REQUEST_TIMEOUT_MS));
     server.on('request', (req) => {
-      const socket = req.socket;
+      const socket = tcpSocket(req.socket);
       this.idle.delete(socket);
       // A scrape may wait for its collection; the idle timer only guards connections that never ask anything.
       socket.setTimeout(0);
+      req.socket.setTimeout(0);
       req.once('close', () => {
         if (this.open.has(socket) && !socket.destroyed) this.idle.add(socket);
       });

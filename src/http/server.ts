@@ -1,14 +1,26 @@
-/** HTTP front: /metrics, /health and a landing page on node:http. */
+/** HTTP front: /metrics, /health and a landing page on node:http, or node:https with a web configuration file. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { gzipSync } from 'node:zlib';
 import { CONTENT_TYPE } from '../exposition/render.js';
 import type { Logger } from '../log.js';
 import type { Scraper } from '../scrape/scraper.js';
 import { scrapeDeadline } from '../scrape/deadline.js';
-import type { ConnectionGuard } from './connection-guard.js';
+import { type ConnectionGuard, FIRST_REQUEST_TIMEOUT_MS } from './connection-guard.js';
 import { acceptsGzip } from './encoding.js';
 import { landingPage } from './landing.js';
 import { errorMessage } from '../error-message.js';
+import { AUTHENTICATE_HEADER } from './basic-auth.js';
+import { tlsServerOptions } from './web-access.js';
+import type { WebTlsConfig } from './web-config.js';
+
+/** What the web configuration file asks of every request (WebAccess, re-read when the file changes). */
+export interface AccessPolicy {
+  /** Extra response headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Whether the request's Authorization header lets it in: a verdict at once, or after a bcrypt comparison. */
+  authorize(header: string | undefined): boolean | Promise<boolean>;
+}
 
 export interface HttpOptions {
   readonly scraper: Scraper;
@@ -17,6 +29,8 @@ export interface HttpOptions {
   readonly accessLog: boolean;
   readonly logger: Logger;
   readonly guard: ConnectionGuard;
+  /** Basic auth and extra headers of the web configuration file. */
+  readonly access?: AccessPolicy;
 }
 
 /** How long a client may take to send its request headers, and its whole request, before it is cut off. */
@@ -65,6 +79,22 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
         }),
       );
     }
+    const access = options.access;
+    if (!access) return route(req, res);
+    for (const [name, value] of Object.entries(access.headers)) res.setHeader(name, value);
+    const verdict = access.authorize(req.headers.authorization);
+    if (verdict === true) return route(req, res);
+    if (verdict === false) return unauthorized(req, res);
+    verdict.then(
+      (allowed) => (allowed ? route(req, res) : unauthorized(req, res)),
+      (error: unknown) => {
+        logger.error('authentication failed', { error: errorMessage(error) });
+        unauthorized(req, res);
+      },
+    );
+  };
+
+  function route(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').split('?')[0];
     const known = path === '/' || path === '/metrics' || path === '/health';
     if (!known) return send(req, res, 404, 'text/plain; charset=utf-8', 'Not Found\n');
@@ -101,7 +131,17 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
         },
       )
       .finally(() => options.guard.endRequest());
-  };
+  }
+}
+
+/** 401 for every path without valid credentials; a request body is left unread and its connection closed. */
+function unauthorized(req: IncomingMessage, res: ServerResponse): void {
+  const extra: Record<string, string> = { 'WWW-Authenticate': AUTHENTICATE_HEADER };
+  if (hasBody(req)) {
+    res.shouldKeepAlive = false;
+    extra['Connection'] = 'close';
+  }
+  send(req, res, 401, 'text/plain; charset=utf-8', 'Unauthorized\n', extra);
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -109,18 +149,27 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length.trim() !== '0');
 }
 
-/** Starts listening; rejects with a readable reason (port in use, address not available). */
-export function listen(handler: ReturnType<typeof createHandler>, guard: ConnectionGuard, host: string, port: number): Promise<Server> {
+/**
+ * Starts listening, over TLS when `tls` is given (an https.Server is an http.Server with TLS in front; the
+ * same limits apply); rejects with a readable reason (port in use, address not available).
+ */
+export function listen(
+  handler: ReturnType<typeof createHandler>,
+  guard: ConnectionGuard,
+  host: string,
+  port: number,
+  tls?: WebTlsConfig,
+): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(
-      {
-        headersTimeout: HEADERS_TIMEOUT_MS,
-        requestTimeout: REQUEST_TIMEOUT_MS,
-        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-        connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-      },
-      handler,
-    );
+    const limits = {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    };
+    const server: Server = tls
+      ? createHttpsServer({ ...limits, ...tlsServerOptions(tls), handshakeTimeout: FIRST_REQUEST_TIMEOUT_MS }, handler)
+      : createServer(limits, handler);
     // Answer a client that half-closes after sending its request (Node's own switch for this, off by default).
     (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     guard.attach(server);

@@ -1,4 +1,5 @@
 /** Reads the parts of one snapshot from the sources, each under the collection's deadline. */
+import { SkipRecorder } from '../skips.js';
 import type { LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
 import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
 import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
@@ -24,13 +25,15 @@ type DatabaseReader<K extends DatabasePart> = (
   live: LiveState | undefined,
   /** The snapshot's time, epoch seconds. */
   time: number,
+  /** Where the reader reports the malformed values it leaves out. */
+  skips: SkipRecorder,
 ) => Promise<Parts[K]>;
 
 const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   m3uAccounts: (db) => readM3uAccounts(db),
   epgSources: (db) => readEpgSources(db),
   channelCounts: (db, level) => readChannelCounts(db, level),
-  profiles: (db, level) => readProfiles(db, level),
+  profiles: (db, level, _live, _time, skips) => readProfiles(db, level, skips),
   liveJoin: async (db, level, live) => {
     if (!live) throw new Error('live state unavailable');
     const [channels, usernames] = await Promise.all([readLiveChannels(db, level, live), readUsernames(db, live)]);
@@ -41,9 +44,9 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
     return readProgrammes(db, level, live, time);
   },
   users: (db, level) => readUsers(db, level),
-  vodCatalogue: (db, _level, live) => {
+  vodCatalogue: (db, _level, live, _time, skips) => {
     if (!live) throw new Error('live state unavailable');
-    return readVodCatalogue(db, live);
+    return readVodCatalogue(db, live, skips);
   },
 };
 
@@ -77,6 +80,7 @@ export interface Collection {
  */
 export function startCollection(sources: SnapshotSources, needs: ReadonlySet<PartName>, deadline: number): Collection {
   const time = Date.now() / 1000;
+  const skips = new SkipRecorder();
   let version = 'unknown';
   const versionRead = withDeadline(sources.dispatcharrVersion(), deadline, 'Dispatcharr version')
     .catch(() => 'unknown')
@@ -96,7 +100,7 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     return part;
   });
   const live = wantsLive
-    ? timed(() => withDeadline(readLiveState(sources.redis), deadline, 'live state')).then((part) => {
+    ? timed(() => withDeadline(readLiveState(sources.redis, { skips, now: time }), deadline, 'live state')).then((part) => {
         set('live', part);
         // A read cut short leaves replies in flight; a fresh connection keeps the next scrape's replies in order.
         if (!part.ok) sources.redis.drop();
@@ -115,11 +119,11 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
       liveState = state.value;
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
-    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveState, time), deadline, name)));
+    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveState, time, skips), deadline, name)));
   };
   const readers = (Object.keys(DATABASE_READERS) as DatabasePart[]).filter((name) => needs.has(name)).map(read);
 
-  const snapshot = (): Snapshot => ({ time, dispatcharrVersion: version, parts: { ...parts } });
+  const snapshot = (): Snapshot => ({ time, dispatcharrVersion: version, parts: { ...parts }, skips: skips.list() });
   return {
     done: Promise.all([database, live, versionRead, ...readers]).then(snapshot),
     partial() {

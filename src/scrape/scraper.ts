@@ -3,10 +3,10 @@
  * collection in flight, so N simultaneous requests cost the backends one collection, but not its deadline:
  * each request waits only as long as its own deadline allows, then answers with the parts ready by then.
  */
-import { neededParts, runCollectors } from '../collectors/registry.js';
+import { type CollectorOutcome, neededParts, runCollectors } from '../collectors/registry.js';
 import type { Collector } from '../collectors/collector.js';
 import { processCollector } from '../collectors/process.js';
-import { selfFamilies } from '../collectors/self.js';
+import { selfFamilies, skippedValuesFamily } from '../collectors/self.js';
 import { renderExposition } from '../exposition/render.js';
 import type { Settings } from '../config/settings.js';
 import { NO_DISPATCHARR_SCHEMA } from '../sources/dispatcharr-db.js';
@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
 import { type Collection, NOT_READY, type SnapshotSources, startCollection } from './load-snapshot.js';
 import type { SettingsSource } from './settings-source.js';
+import { SkippedValues } from './skipped-values.js';
 
 export interface BackendHealth {
   status: 'up' | 'down' | 'unknown';
@@ -50,8 +51,15 @@ export class Scraper {
   private readonly postgres: BackendHealth = { status: 'unknown', last_error: null, last_success: null, last_check: null };
   private readonly redis: BackendHealth = { status: 'unknown', last_error: null, last_success: null, last_check: null };
   private lastVersion = 'unknown';
+  /** Whether each collector succeeded last time, so a failure is logged when it starts, not on every scrape. */
+  private readonly collectorStates = new Map<string, boolean>();
+  private readonly skipped: SkippedValues;
+  /** Collections whose malformed values are counted already: concurrent requests share one. */
+  private readonly counted = new WeakSet<Snapshot>();
 
-  constructor(private readonly options: ScraperOptions) {}
+  constructor(private readonly options: ScraperOptions) {
+    this.skipped = new SkippedValues(options.logger);
+  }
 
   /** Renders the exposition text by `deadline` (epoch milliseconds). Never rejects. */
   async scrape(deadline: number): Promise<string> {
@@ -59,8 +67,10 @@ export class Scraper {
     const flight = this.inFlight;
     const started = await untilDeadline(flight.started, deadline);
     if (!started) return this.render(this.nothingReady(this.options.settings.current()), this.options.settings.current());
-    const snapshot = (await untilDeadline(started.collection.done, deadline)) ?? started.collection.partial();
-    return this.render(snapshot, started.settings);
+    const done = await untilDeadline(started.collection.done, deadline);
+    // Counted before rendering, so this answer includes them; a partial snapshot's are counted once it is done.
+    if (done) this.countSkips(done);
+    return this.render(done ?? started.collection.partial(), started.settings);
   }
 
   health(): { postgres: BackendHealth; redis: BackendHealth; dispatcharr_version: string } {
@@ -76,7 +86,10 @@ export class Scraper {
     }));
     started
       .then(({ collection }) => collection.done)
-      .then((snapshot) => this.record(snapshot))
+      .then((snapshot) => {
+        this.countSkips(snapshot);
+        this.record(snapshot);
+      })
       .finally(() => {
         this.inFlight = undefined;
       });
@@ -96,7 +109,30 @@ export class Scraper {
     const { families, outcomes } = runCollectors(collectors, snapshot, settings, logger);
     // The process families come last, after the self families that report on every collector, themselves included.
     const own = runCollectors([processCollector], snapshot, settings, logger);
-    return renderExposition([...families, ...selfFamilies(snapshot, [...outcomes, ...own.outcomes]), ...own.families]);
+    this.logChanges([...outcomes, ...own.outcomes]);
+    return renderExposition([
+      ...families,
+      ...selfFamilies(snapshot, [...outcomes, ...own.outcomes]),
+      skippedValuesFamily(this.skipped.list()),
+      ...own.families,
+    ]);
+  }
+
+  /** Counts (and logs) the malformed values of a finished collection, once however many requests share it. */
+  private countSkips(snapshot: Snapshot): void {
+    if (this.counted.has(snapshot)) return;
+    this.counted.add(snapshot);
+    this.skipped.add(snapshot.skips ?? []);
+  }
+
+  private logChanges(outcomes: readonly CollectorOutcome[]): void {
+    for (const outcome of outcomes) {
+      const before = this.collectorStates.get(outcome.name);
+      if (!outcome.success && before !== false)
+        this.options.logger.warn('collector failed', { collector: outcome.name, error: outcome.error });
+      if (outcome.success && before === false) this.options.logger.info('collector recovered', { collector: outcome.name });
+      this.collectorStates.set(outcome.name, outcome.success);
+    }
   }
 
   private record(snapshot: Snapshot): void {

@@ -3,6 +3,7 @@
  * accounts, profiles or channels. Every value that comes from user or provider input is returned as
  * text and parsed here, never cast in SQL, so one odd row cannot fail a whole statement.
  */
+import { SkipRecorder } from '../skips.js';
 import type { ChannelCounts, EpgSource, M3uAccount, M3uProfile, SchemaLevel } from '../snapshot.js';
 import type { Queryable } from './postgres.js';
 
@@ -139,7 +140,17 @@ export function parseExpiry(text: string | null): number | null {
   return value > 0 && Number.isFinite(value) ? value : null;
 }
 
-export async function readProfiles(db: Queryable, level: SchemaLevel): Promise<M3uProfile[]> {
+/**
+ * Whether a provider expiry parseExpiry could not read is malformed: text that is not a positive Unix time. NULL,
+ * empty text, `null` and zero are how providers say "no expiry", so they are not.
+ */
+export function isBadExpiry(text: string | null): boolean {
+  if (text === null || parseExpiry(text) !== null) return false;
+  const trimmed = text.trim();
+  return !(trimmed === '' || /^null$/i.test(trimmed) || /^0+(\.0*)?$/.test(trimmed));
+}
+
+export async function readProfiles(db: Queryable, level: SchemaLevel, skips: SkipRecorder = new SkipRecorder()): Promise<M3uProfile[]> {
   const expColumn = level.profileExpDateColumn ? 'extract(epoch FROM p.exp_date)::float8' : 'NULL::float8';
   const rows = await db.query<{
     id: string;
@@ -160,15 +171,26 @@ export async function readProfiles(db: Queryable, level: SchemaLevel): Promise<M
        JOIN m3u_m3uaccount a ON a.id = p.m3u_account_id
       ORDER BY p.id`,
   );
-  return rows.map((row) => ({
-    id: row.id,
-    name: row.name,
-    maxStreams: row.max_streams,
-    accountName: row.account_name,
-    accountType: row.account_type,
-    accountLocked: row.account_locked,
-    expiresAt: row.exp_column ?? parseExpiry(row.exp_info),
-  }));
+  return rows.map((row) => {
+    // The JSON copy is read only when the column (Dispatcharr 0.21+) has no expiry.
+    if (row.exp_column === null && isBadExpiry(row.exp_info)) {
+      skips.add({
+        source: 'postgres',
+        reason: 'bad_expiry',
+        key: `m3u_m3uaccountprofile:${row.id}`,
+        field: 'custom_properties.user_info.exp_date',
+      });
+    }
+    return {
+      id: row.id,
+      name: row.name,
+      maxStreams: row.max_streams,
+      accountName: row.account_name,
+      accountType: row.account_type,
+      accountLocked: row.account_locked,
+      expiresAt: row.exp_column ?? parseExpiry(row.exp_info),
+    };
+  });
 }
 
 /** The settings saved for this plugin on Dispatcharr's Plugins page (`{}` until the first save), or null without a row. */

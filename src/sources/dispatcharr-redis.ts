@@ -3,12 +3,15 @@
  * the number of channels, clients or VOD sessions. Only the hash fields the exporter uses are asked for
  * (HMGET), so provider URLs, headers and credentials never leave Redis.
  */
+import { SkipRecorder } from '../skips.js';
 import { CLIENT_FIELDS, METADATA_FIELDS, VOD_FIELDS, type Fields, type LiveChannel, type LiveState } from '../snapshot.js';
+import { CLIENT_KINDS, checkFields, fieldProblem, METADATA_KINDS, UUID, VOD_KINDS } from './field-checks.js';
 import type { RedisSource } from './redis.js';
 import { Batch, type Slot } from './redis-batch.js';
-import type { RespValue } from './resp.js';
+import { RespError, type RespValue } from './resp.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A stream preview's channel id: the stream's hash (SHA-256 in hex), not a UUID. */
+const STREAM_HASH = /^[0-9a-f]{32,128}$/i;
 /** Live proxy prefixes, newest first: a channel seen under both (mid-upgrade) is read from the newer one. */
 const PREFIXES = ['live:', 'ts_proxy:'] as const;
 const METADATA_KEY = /^(live:|ts_proxy:)channel:([^:]+):metadata$/;
@@ -23,8 +26,11 @@ interface Discovered {
   readonly streamProfileKeys: string[];
 }
 
-/** Sorts the key names of one SCAN walk into what the exporter reads. Stream previews (keyed by a hash, not a UUID) are ignored. */
-export function classifyKeys(keys: readonly string[]): Discovered {
+/**
+ * Sorts the key names of one SCAN walk into what the exporter reads. Stream previews (keyed by a hash, not a UUID)
+ * are ignored; a channel id that is neither is recorded as malformed.
+ */
+export function classifyKeys(keys: readonly string[], skips?: SkipRecorder): Discovered {
   const metadataKeys = new Map<string, string>();
   const vodKeys: string[] = [];
   const reservedStreamKeys: string[] = [];
@@ -33,7 +39,10 @@ export function classifyKeys(keys: readonly string[]): Discovered {
     const metadata = METADATA_KEY.exec(key);
     if (metadata) {
       const [, prefix = '', cid = ''] = metadata;
-      if (!UUID.test(cid)) continue;
+      if (!UUID.test(cid)) {
+        if (!STREAM_HASH.test(cid)) skips?.add({ source: 'redis', reason: 'not_a_uuid', key });
+        continue;
+      }
       const uuid = cid.toLowerCase();
       const known = metadataKeys.get(uuid);
       if (!known || PREFIXES.indexOf(prefix as (typeof PREFIXES)[number]) < PREFIXES.indexOf(known as (typeof PREFIXES)[number])) {
@@ -66,15 +75,23 @@ function toFields<F extends string>(names: readonly F[], reply: RespValue): Fiel
   return any ? fields : undefined;
 }
 
-function numericMap(keys: readonly string[], pattern: RegExp, reply: RespValue): Record<string, number> {
+/** Values that are ids, by the id in their key name; a value that is not an id is recorded (a nil one expired). */
+function numericMap(keys: readonly string[], pattern: RegExp, reply: RespValue, skips: SkipRecorder): Record<string, number> {
   const map: Record<string, number> = {};
   if (!Array.isArray(reply)) return map;
   keys.forEach((key, i) => {
     const id = pattern.exec(key)?.[1];
     const value = reply[i];
-    if (id !== undefined && typeof value === 'string' && /^\d+$/.test(value.trim())) map[id] = Number(value.trim());
+    if (id === undefined || typeof value !== 'string') return;
+    if (/^\d+$/.test(value.trim())) map[id] = Number(value.trim());
+    else if (fieldProblem('id', value, 0)) skips.add({ source: 'redis', reason: 'not_an_id', key });
   });
   return map;
+}
+
+/** A WRONGTYPE error: the key exists but holds another type than Dispatcharr writes there. */
+function wrongType(reply: RespValue, key: string, skips: SkipRecorder): void {
+  if (reply instanceof RespError && reply.message.startsWith('WRONGTYPE')) skips.add({ source: 'redis', reason: 'wrong_type', key });
 }
 
 /** Sorted, de-duplicated member ids of a client set. */
@@ -82,25 +99,46 @@ function memberIds(reply: RespValue): string[] {
   return Array.isArray(reply) ? [...new Set(reply.filter((m): m is string => typeof m === 'string'))].sort() : [];
 }
 
-function hmget<F extends string>(batch: Batch, key: string, names: readonly F[]): Slot<Fields<F> | undefined> {
-  return batch.add(['HMGET', key, ...names], (reply) => toFields(names, reply));
-}
-
-function mget(batch: Batch, keys: readonly string[], pattern: RegExp): Slot<Record<string, number>> {
-  return keys.length > 0 ? batch.add(['MGET', ...keys], (reply) => numericMap(keys, pattern, reply)) : () => ({});
-}
-
-/** The entries whose hash still exists (HMGET found at least one field). */
-function present<F extends string>(entries: readonly { id: string; fields: Slot<Fields<F> | undefined> }[]) {
-  return entries.flatMap(({ id, fields }) => {
-    const value = fields();
-    return value ? [{ id, fields: value }] : [];
+function smembers(batch: Batch, key: string, skips: SkipRecorder): Slot<string[]> {
+  return batch.add(['SMEMBERS', key], (reply) => {
+    wrongType(reply, key, skips);
+    return memberIds(reply);
   });
 }
 
-export async function readLiveState(redis: Pick<RedisSource, 'roundTrips' | 'scanAll' | 'pipeline'>): Promise<LiveState> {
+function hmget<F extends string>(batch: Batch, key: string, names: readonly F[], skips: SkipRecorder): Slot<Fields<F> | undefined> {
+  return batch.add(['HMGET', key, ...names], (reply) => {
+    wrongType(reply, key, skips);
+    return toFields(names, reply);
+  });
+}
+
+function mget(batch: Batch, keys: readonly string[], pattern: RegExp, skips: SkipRecorder): Slot<Record<string, number>> {
+  return keys.length > 0 ? batch.add(['MGET', ...keys], (reply) => numericMap(keys, pattern, reply, skips)) : () => ({});
+}
+
+/** The entries whose hash still exists (HMGET found at least one field). */
+function present<F extends string>(entries: readonly { id: string; key: string; fields: Slot<Fields<F> | undefined> }[]) {
+  return entries.flatMap(({ id, key, fields }) => {
+    const value = fields();
+    return value ? [{ id, key, fields: value }] : [];
+  });
+}
+
+/** Where a read reports malformed values, and the collection's time that timestamps are checked against. */
+export interface LiveChecks {
+  readonly skips: SkipRecorder;
+  /** Epoch seconds. */
+  readonly now: number;
+}
+
+export async function readLiveState(
+  redis: Pick<RedisSource, 'roundTrips' | 'scanAll' | 'pipeline'>,
+  checks: LiveChecks = { skips: new SkipRecorder(), now: Date.now() / 1000 },
+): Promise<LiveState> {
+  const { skips, now } = checks;
   const startTrips = redis.roundTrips;
-  const found = classifyKeys(await redis.scanAll());
+  const found = classifyKeys(await redis.scanAll(), skips);
 
   const first = new Batch();
   const channels = [...found.metadataKeys].map(([uuid, prefix]) => {
@@ -108,16 +146,17 @@ export async function readLiveState(redis: Pick<RedisSource, 'roundTrips' | 'sca
     return {
       uuid,
       key,
-      metadata: hmget(first, `${key}:metadata`, METADATA_FIELDS),
-      clientIds: first.add(['SMEMBERS', `${key}:clients`], memberIds),
+      metadata: hmget(first, `${key}:metadata`, METADATA_FIELDS, skips),
+      clientIds: smembers(first, `${key}:clients`, skips),
     };
   });
   const vod = found.vodKeys.map((key) => ({
     id: key.slice('vod_persistent_connection:'.length),
-    fields: hmget(first, key, VOD_FIELDS),
+    key,
+    fields: hmget(first, key, VOD_FIELDS, skips),
   }));
-  const reservedStreams = mget(first, found.reservedStreamKeys, RESERVED_STREAM_KEY);
-  const streamProfiles = mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY);
+  const reservedStreams = mget(first, found.reservedStreamKeys, RESERVED_STREAM_KEY, skips);
+  const streamProfiles = mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY, skips);
   await first.run(redis);
 
   // Client hashes are named by the set members, so they can only be asked for once the first batch is back.
@@ -125,17 +164,27 @@ export async function readLiveState(redis: Pick<RedisSource, 'roundTrips' | 'sca
   const withClients = channels.map(({ uuid, key, metadata, clientIds }) => ({
     uuid,
     metadata,
-    clients: clientIds().map((id) => ({ id, fields: hmget(second, `${key}:clients:${id}`, CLIENT_FIELDS) })),
+    key,
+    clients: clientIds().map((id) => {
+      const clientKey = `${key}:clients:${id}`;
+      return { id, key: clientKey, fields: hmget(second, clientKey, CLIENT_FIELDS, skips) };
+    }),
   }));
   await second.run(redis);
 
-  const live: LiveChannel[] = withClients.flatMap(({ uuid, metadata, clients }) => {
+  const live: LiveChannel[] = withClients.flatMap(({ uuid, key, metadata, clients }) => {
     const value = metadata();
-    return value ? [{ uuid, metadata: value, clients: present(clients) }] : [];
+    if (!value) return [];
+    checkFields(METADATA_KINDS, value, `${key}:metadata`, now, skips);
+    const connected = present(clients);
+    for (const client of connected) checkFields(CLIENT_KINDS, client.fields, client.key, now, skips);
+    return [{ uuid, metadata: value, clients: connected.map(({ id, fields }) => ({ id, fields })) }];
   });
+  const vodSessions = present(vod);
+  for (const session of vodSessions) checkFields(VOD_KINDS, session.fields, session.key, now, skips);
   return {
     channels: live,
-    vodSessions: present(vod),
+    vodSessions: vodSessions.map(({ id, fields }) => ({ id, fields })),
     reservedStreams: reservedStreams(),
     streamProfiles: streamProfiles(),
     roundTrips: redis.roundTrips - startTrips,

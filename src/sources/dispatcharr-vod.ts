@@ -9,6 +9,7 @@
  * typed parameters; the provider's JSON is read as text and never cast.
  */
 import { parseNumber } from '../collectors/live-view.js';
+import { SkipRecorder } from '../skips.js';
 import { PROGRAMME_TEXT_LIMITS, type LiveState } from '../snapshot.js';
 import type { VodContent } from '../snapshot-vod.js';
 import type { Queryable } from './postgres.js';
@@ -130,8 +131,25 @@ function content(sessionId: string, row: CatalogueRow): VodContent {
       };
 }
 
+/** Records a provider's video width or height that is not a number (the resolution label is then empty). */
+function checkDimensions(wanted: Wanted, row: CatalogueRow, skips: SkipRecorder): void {
+  for (const [field, value] of [
+    ['width', row.video_width],
+    ['height', row.video_height],
+  ] as const) {
+    if (value !== null && value.trim() !== '' && parseNumber(value) === undefined) {
+      skips.add({
+        source: 'postgres',
+        reason: 'not_a_number',
+        key: `vod_movie:${wanted.uuid}`,
+        field: `vod_m3umovierelation.custom_properties.detailed_info.video.${field}`,
+      });
+    }
+  }
+}
+
 /** Catalogue entries of the streaming VOD sessions, in session order; sessions whose content is not found are left out. */
-export async function readVodCatalogue(db: Queryable, live: LiveState): Promise<VodContent[]> {
+export async function readVodCatalogue(db: Queryable, live: LiveState, skips: SkipRecorder = new SkipRecorder()): Promise<VodContent[]> {
   const sessions = wanted(live);
   if (sessions.length === 0) return [];
   const rows = await db.query<CatalogueRow>(STATEMENT, [
@@ -142,6 +160,7 @@ export async function readVodCatalogue(db: Queryable, live: LiveState): Promise<
   ]);
   return rows.flatMap((row) => {
     const session = sessions[Number(row.n) - 1];
+    if (session && row.kind === 'movie') checkDimensions(session, row, skips);
     return session ? [content(session.sessionId, row)] : [];
   });
 }

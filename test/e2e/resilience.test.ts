@@ -51,6 +51,22 @@ describe('PostgreSQL outage', () => {
     assert.equal(health.backends.postgres.status, 'down');
     assert.ok(health.backends.postgres.last_error.length > 0);
 
+    // Ten scrapes into the outage: the backend going down is logged once, each failing collector once.
+    const logged = exporter.output().split('\n').length;
+    for (let i = 0; i < 10; i++) await exporter.metrics();
+    const outageLines = exporter
+      .output()
+      .split('\n')
+      .slice(logged - 1)
+      .filter((line) => line.includes('level='));
+    assert.deepEqual(outageLines, [], 'nothing more is logged while the outage lasts');
+    const lines = exporter
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('level=warn'));
+    assert.equal(lines.filter((line) => line.includes('PostgreSQL is unreachable')).length, 1, lines.join('\n'));
+    assert.equal(lines.filter((line) => line.includes('collector=m3u')).length, 1, lines.join('\n'));
+
     server = await startPostgres(dir, server.port);
     await waitFor('the exporter to see the database again', async () => {
       const again = parseExposition(await exporter.metrics());

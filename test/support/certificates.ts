@@ -43,3 +43,30 @@ export function makeCertificates(dir: string, name = 'test-ca'): TestCertificate
   );
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
+
+/** A client certificate (extended key usage clientAuth) signed by the CA that makeCertificates made in `dir`. */
+export function makeClientCertificate(dir: string, name = 'client'): { readonly cert: string; readonly key: string } {
+  writeFileSync(join(dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n');
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      `${name}.pem`,
+      '-extfile',
+      `${name}.ext`,
+    ],
+    dir,
+  );
+  return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
+}

@@ -1,5 +1,6 @@
 /** Runs the built exporter (dist/dispatcharr-exporter.cjs) as a child process, the way users run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { freePort, waitFor } from './ports.js';
 import { postgresConfig } from './database.js';
 import { EMPTY_REDIS_DB, redisEnv } from './redis.js';
@@ -20,6 +21,42 @@ export function bundlePath(): string {
   return path;
 }
 
+/** How the tests reach an exporter that has a web configuration file: over TLS, with a client certificate, with a user. */
+export interface ExporterClient {
+  /** PEM texts; `ca` switches to https. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly user?: string;
+  readonly password?: string;
+}
+
+/** A GET as fetch answers it, over https with the client's CA, certificate and credentials (fetch takes no CA). */
+export function clientGet(url: string, client: ExporterClient) {
+  return (path: string, headers: Record<string, string> = {}): Promise<Response> => {
+    const all: Record<string, string> = { ...headers };
+    if (client.user !== undefined) {
+      all['authorization'] ??= `Basic ${Buffer.from(`${client.user}:${client.password ?? ''}`).toString('base64')}`;
+    }
+    if (client.ca === undefined) return fetch(`${url}${path}`, { headers: all });
+    return new Promise((resolve, reject) => {
+      const { ca, cert, key } = client;
+      const req = httpsRequest(`${url}${path}`, { headers: all, ca, cert, key, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const fetched = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') fetched.set(name, value);
+          resolve(new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: fetched }));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  };
+}
+
 /** Runs the exporter to completion (for --help, bad configuration...). */
 export function runExporterOnce(
   args: string[],
@@ -35,7 +72,11 @@ export function runExporterOnce(
   });
 }
 
-export async function startExporter(env: Record<string, string>, args: string[] = []): Promise<RunningExporter> {
+export async function startExporter(
+  env: Record<string, string>,
+  args: string[] = [],
+  client: ExporterClient = {},
+): Promise<RunningExporter> {
   const port = await freePort();
   // Never the machine's own Redis: by default an empty database of the test server.
   const child = spawn(process.execPath, [bundlePath(), '--host', '127.0.0.1', '--port', String(port), ...args], {
@@ -44,13 +85,24 @@ export async function startExporter(env: Record<string, string>, args: string[] 
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${url}${path}`, { headers });
+  const url = `${client.ca === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
+  const get = clientGet(url, client);
   await waitFor('the exporter to listen', async () => {
     if (child.exitCode !== null) throw new Error(`exporter exited with ${child.exitCode}: ${output}`);
     const response = await get('/health');
     if (response.status !== 200) throw new Error(`health answered ${response.status}`);
   });
+  // The exporter looks at its backends once at start; let that first collection end, so a test's first scrape
+  // (and what it counts) is its own. A backend that hangs is given up on after a few seconds.
+  await waitFor(
+    'the start-up collection to end',
+    async () => {
+      const health = (await (await get('/health')).json()) as { backends: { postgres: { status: string } } };
+      if (health.backends.postgres.status === 'unknown') throw new Error('still collecting');
+    },
+    5_000,
+    50,
+  ).catch(() => undefined);
   return {
     url,
     port,

@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
 import { freePort, waitFor } from './ports.js';
 
+/** `promtool check web-config FILE`: exit status and output. */
+export function promtoolCheckWebConfig(file: string): { status: number | null; output: string } {
+  const promtool = requireBinary('promtool', 'TEST_PROMTOOL', 'prometheus');
+  const result = spawnSync(promtool, ['check', 'web-config', file], { encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
 export function promtoolCheckMetrics(text: string): { status: number | null; findings: string[] } {
   const promtool = requireBinary('promtool', 'TEST_PROMTOOL', 'prometheus');
   const result = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -21,7 +28,27 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(dir: string, targets: string[]): Promise<RunningPrometheus> {
+/** How Prometheus scrapes the targets, when not plain HTTP without credentials (file names absolute). */
+export interface ScrapeOptions {
+  readonly scheme?: 'http' | 'https';
+  readonly tls_config?: { readonly ca_file?: string; readonly cert_file?: string; readonly key_file?: string };
+  readonly basic_auth?: { readonly username: string; readonly password: string };
+}
+
+/** The scrape options as lines of prometheus.yml at the depth of a scrape config's keys (JSON strings are YAML strings). */
+function scrapeLines(options: ScrapeOptions): string[] {
+  const lines: string[] = [];
+  if (options.scheme) lines.push(`    scheme: ${options.scheme}`);
+  for (const key of ['tls_config', 'basic_auth'] as const) {
+    const section = options[key];
+    if (!section) continue;
+    lines.push(`    ${key}:`);
+    for (const [name, value] of Object.entries(section)) if (value !== undefined) lines.push(`      ${name}: ${JSON.stringify(value)}`);
+  }
+  return lines;
+}
+
+export async function startPrometheus(dir: string, targets: string[], scrape: ScrapeOptions = {}): Promise<RunningPrometheus> {
   const binary = requireBinary('prometheus', 'TEST_PROMETHEUS', 'prometheus');
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -31,6 +58,7 @@ export async function startPrometheus(dir: string, targets: string[]): Promise<R
     '  scrape_timeout: 1s',
     'scrape_configs:',
     '  - job_name: dispatcharr',
+    ...scrapeLines(scrape),
     '    static_configs:',
     `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
     '',

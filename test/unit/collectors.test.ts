@@ -189,6 +189,7 @@ test('core: versions and the seed settings labels in the seed order, without sec
     'disable_update_notifications',
     'port',
     'host',
+    'web_config_file',
     'base_url',
     'metrics_layout',
     'include_m3u_stats',

@@ -37,3 +37,13 @@ test('formatValue writes integers plainly and special values in exposition spell
   assert.equal(formatValue(Infinity), '+Inf');
   assert.equal(formatValue(-Infinity), '-Inf');
 });
+
+test('derived values lose float noise but keep their precision; stored values are untouched', async () => {
+  const { derived, KIBPS_TO_KBPS } = await import('../../src/collectors/units.js');
+  assert.equal(118.5 * KIBPS_TO_KBPS, 970.7520000000001, 'the noise this is about');
+  assert.equal(derived(118.5 * KIBPS_TO_KBPS), 970.752);
+  assert.equal(derived(1 / 3), 0.333333333333);
+  assert.equal(derived(10113024), 10113024);
+  assert.equal(derived(1234567.891234567), 1234567.89123);
+  assert.ok(Number.isNaN(derived(Number.NaN)));
+});

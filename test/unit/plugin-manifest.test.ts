@@ -4,15 +4,22 @@ import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { type OptionKind, PLUGIN_OPTIONS } from '../../src/config/options.js';
 import type { Settings } from '../../src/config/settings.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type ManifestField, manifestFields, PLUGIN_HELP_SECTION, pluginHelpUrl } from '../../scripts/plugin-manifest.js';
+
+/** A web configuration file the exporter accepts (it reads the file at start). */
+const WEB_CONFIG = join(mkdtempSync(join(process.env['TEST_TMP'] ?? tmpdir(), 'manifest-')), 'web.yml');
+writeFileSync(WEB_CONFIG, 'http_server_config:\n  headers:\n    X-Frame-Options: deny\n');
 
 /** A value other than the default for each kind a plugin setting can have. */
 const EXAMPLES: Partial<Record<OptionKind, (field: ManifestField) => boolean | number | string>> = {
   boolean: (field) => field.default !== true,
   port: () => 9300,
   host: () => '127.0.0.1',
+  path: () => WEB_CONFIG,
   'http-url': () => 'http://dispatcharr.lan:9191',
   'metrics-layout': (field) => field.options?.find((o) => o.value !== field.default)?.value ?? '',
 };
