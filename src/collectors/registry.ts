@@ -10,6 +10,7 @@ import { channelsCollector } from './channels.js';
 import { type Collector, isEnabled, partsNeeded } from './collector.js';
 import { coreCollector, type ExporterIdentity } from './core.js';
 import { epgCollector } from './epg.js';
+import { liveCountsCollector } from './live-counts.js';
 import { m3uCollector } from './m3u.js';
 import { clientsCollector } from './clients.js';
 import { profileConnectionsCollector } from './profile-connections.js';
@@ -34,6 +35,7 @@ export function defaultCollectors(identity: ExporterIdentity): Collector[] {
     usersCollector,
     userStreamsCollector,
     vodCollector,
+    liveCountsCollector,
   ];
 }
 

@@ -49,11 +49,11 @@ describe('a frozen Redis', () => {
     await db.drop();
   });
 
-  test('costs only the families that need Redis: PostgreSQL families succeed in every scrape while it is frozen', async () => {
+  test('costs only the families that need Redis: PostgreSQL families succeed in every scrape while it is frozen for 20 s', async () => {
     freeze();
     const figures: number[] = [];
     try {
-      const until = Date.now() + 10_000;
+      const until = Date.now() + 20_000;
       while (Date.now() < until) {
         const { seconds, text } = await timedScrape(exporter, 1.5);
         figures.push(seconds);
@@ -65,8 +65,8 @@ describe('a frozen Redis', () => {
     } finally {
       thaw();
     }
-    assert.ok(figures.length >= 5, `${figures.length} scrapes`);
-    process.stdout.write(`# ${figures.length} scrapes while Redis was frozen for 10 s, slowest ${Math.max(...figures).toFixed(2)} s\n`);
+    assert.ok(figures.length >= 10, `${figures.length} scrapes`);
+    process.stdout.write(`# ${figures.length} scrapes while Redis was frozen for 20 s, slowest ${Math.max(...figures).toFixed(2)} s\n`);
   });
 
   test('two concurrent scrapes share a collection but not a deadline (2 s and 10 s)', async () => {

@@ -84,10 +84,10 @@ describe('HTTP front', () => {
     assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'core' }), 1);
   });
 
-  test('200 idle connections above the cap of 64 do not lock /metrics out, and idle ones are closed', async () => {
+  test('2,000 idle connections above the cap of 64 do not lock /metrics out, and idle ones are closed', async () => {
     const before = await openFds(exporter);
     const idle: Socket[] = [];
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 2000; i++) {
       idle.push(
         await new Promise<Socket>((resolve, reject) => {
           const socket = connect(exporter.port, '127.0.0.1', () => resolve(socket));

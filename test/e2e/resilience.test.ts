@@ -43,6 +43,7 @@ describe('PostgreSQL outage', () => {
     m = parseExposition(await response.text());
     assert.equal(sampleValue(m, 'dispatcharr_up'), 0);
     assert.equal(m.has('dispatcharr_m3u_accounts'), false, 'no stale or invented values');
+    assert.equal(sampleValue(m, 'dispatcharr_active_streams'), 0, 'what Redis alone can tell still comes out');
     assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'm3u' }), 0);
     assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'epg' }), 0);
     assert.equal(sampleValue(m, 'dispatcharr_exporter_collector_success', { collector: 'core' }), 1);

@@ -49,3 +49,48 @@ test('dispatcharr_up is 0 when the database part failed', () => {
   const parsed = parseExposition(renderExposition(selfFamilies(snap, [])));
   assert.equal(sampleValue(parsed, 'dispatcharr_up'), 0);
 });
+
+test('with the database down, the live counts come from Redis alone; with it up, the joined counts win', () => {
+  const client = { id: 'c1', fields: { ip_address: '192.0.2.1' } };
+  const channel = (uuid: string) => ({ uuid, metadata: { state: 'active' }, clients: [client] });
+  const live = ok({
+    channels: [channel('11111111-1111-4111-8111-111111111111'), channel('22222222-2222-4222-8222-222222222222')],
+    vodSessions: [],
+    reservedStreams: {},
+    streamProfiles: {},
+    roundTrips: 3,
+  });
+  const settings = defaultSettings({ include_client_stats: true });
+  const render = (snap: ReturnType<typeof snapshot>) => {
+    const { families, outcomes } = runCollectors(collectors, snap, settings, silentLogger);
+    return parseExposition(renderExposition([...families, ...selfFamilies(snap, outcomes)]));
+  };
+  const down = render({
+    ...snapshot({ live, liveJoin: failed('database unavailable') }),
+    parts: { database: failed('down'), live, liveJoin: failed('database unavailable') },
+  });
+  assert.equal(sampleValue(down, 'dispatcharr_exporter_collector_success', { collector: 'streams' }), 0);
+  assert.equal(sampleValue(down, 'dispatcharr_active_streams'), 2);
+  assert.equal(sampleValue(down, 'dispatcharr_active_clients'), 2);
+  // The database knows only one of the two channels: the joined count (1) wins over Redis' (2).
+  const row = {
+    uuid: '11111111-1111-4111-8111-111111111111',
+    name: 'One',
+    number: 1,
+    logoId: null,
+    groupName: null,
+    streamId: null,
+    streamName: null,
+    provider: null,
+    providerType: null,
+    profileId: null,
+    profileName: null,
+    profileMaxStreams: null,
+    streamProfile: null,
+    position: null,
+    availableStreams: 0,
+  };
+  const up = render(snapshot({ live, liveJoin: ok({ channels: [row], usernames: {} }), programmes: ok([]) }));
+  assert.equal(sampleValue(up, 'dispatcharr_active_streams'), 1);
+  assert.equal(sampleValue(up, 'dispatcharr_active_clients'), 1);
+});
