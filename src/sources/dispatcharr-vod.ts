@@ -61,23 +61,14 @@ const STATEMENT = `
     FROM unnest($1::text[], $2::uuid[], $3::bigint[]) WITH ORDINALITY AS w(kind, uuid, profile_id, n)
     LEFT JOIN m3u_m3uaccountprofile p ON p.id = w.profile_id
     LEFT JOIN vod_movie m ON w.kind = 'movie' AND m.uuid = w.uuid
-    LEFT JOIN LATERAL (
-      SELECT r.category_id, r.custom_properties -> 'detailed_info' -> 'video' AS video
-        FROM vod_m3umovierelation r
-       WHERE r.movie_id = m.id AND r.m3u_account_id = p.m3u_account_id
-       ORDER BY r.id
-       LIMIT 1
-    ) mr ON true
+    LEFT JOIN LATERAL (SELECT r.category_id, r.custom_properties -> 'detailed_info' -> 'video' AS video
+                         FROM vod_m3umovierelation r
+                        WHERE r.movie_id = m.id AND r.m3u_account_id = p.m3u_account_id ORDER BY r.id LIMIT 1) mr ON true
     LEFT JOIN vod_vodcategory mc ON mc.id = mr.category_id
     LEFT JOIN vod_episode e ON w.kind = 'episode' AND e.uuid = w.uuid
     LEFT JOIN vod_series s ON s.id = e.series_id
-    LEFT JOIN LATERAL (
-      SELECT r.category_id
-        FROM vod_m3useriesrelation r
-       WHERE r.series_id = s.id AND r.m3u_account_id = p.m3u_account_id
-       ORDER BY r.id
-       LIMIT 1
-    ) sr ON true
+    LEFT JOIN LATERAL (SELECT r.category_id FROM vod_m3useriesrelation r
+                        WHERE r.series_id = s.id AND r.m3u_account_id = p.m3u_account_id ORDER BY r.id LIMIT 1) sr ON true
     LEFT JOIN vod_vodcategory sc ON sc.id = sr.category_id
    WHERE m.id IS NOT NULL OR e.id IS NOT NULL
    ORDER BY w.n`;
