@@ -30,7 +30,8 @@ export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
       if ((error as { code?: unknown }).code === UNDEFINED_TABLE) throw new Error(NO_DISPATCHARR_SCHEMA);
       throw error;
     });
-  if (!rows.some((row) => row.app === 'dispatcharr_channels')) throw new Error(NO_DISPATCHARR_SCHEMA);
+  // Another Django application's ledger; an empty one (a database restored without it) is given the benefit of the doubt.
+  if (rows.length > 0 && !rows.some((row) => row.app === 'dispatcharr_channels')) throw new Error(NO_DISPATCHARR_SCHEMA);
   const migrations: Record<string, number> = {};
   for (const row of rows) migrations[row.app] = row.number;
   return {
