@@ -47,3 +47,12 @@ test('derived values lose float noise but keep their precision; stored values ar
   assert.equal(derived(1234567.891234567), 1234567.89123);
   assert.ok(Number.isNaN(derived(Number.NaN)));
 });
+
+test('a scrape-timeout header beyond the maximum behaves like the maximum', async () => {
+  const { MAX_SCRAPE_SECONDS, scrapeDeadline } = await import('../../src/scrape/deadline.js');
+  assert.equal(scrapeDeadline('3000000', 10, 0), MAX_SCRAPE_SECONDS * 1000);
+  assert.equal(scrapeDeadline(String(MAX_SCRAPE_SECONDS + 0.5), 10, 0), MAX_SCRAPE_SECONDS * 1000);
+  assert.equal(scrapeDeadline('10', 10, 0), 9_500);
+  assert.equal(scrapeDeadline('0.2', 10, 0), 500);
+  assert.equal(scrapeDeadline('nonsense', 7, 0), 7_000);
+});
