@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import type { ChannelProgrammes, LiveChannelRow, LiveState, Programme } from '../../src/snapshot.js';
 import { parseExposition, sampleValue, type ParsedSample } from '../support/exposition.js';
 import { defaultSettings } from '../support/settings.js';
-import { failed, NOW, ok, snapshot } from '../fixtures/snapshots.js';
+import { failed, liveRow, NOW, ok, snapshot } from '../fixtures/snapshots.js';
 
 // NOW = 1,800,000,000 s = 2027-01-15 08:00:00 UTC.
 const WITH_EPG = '11111111-1111-4111-8111-111111111111';
@@ -37,23 +37,18 @@ const live: LiveState = {
 };
 
 function row(uuid: string, number: number | null): LiveChannelRow {
-  return {
+  return liveRow({
     uuid,
-    name: 'Channel',
     number,
-    logoId: null,
     groupName: 'News',
     streamId: '5',
     streamName: 'S',
     provider: 'P',
     providerType: 'XC',
-    profileId: null,
-    profileName: null,
-    profileMaxStreams: null,
     streamProfile: 'Proxy',
     position: 0,
     availableStreams: 1,
-  };
+  });
 }
 
 const programmes: ChannelProgrammes[] = [

@@ -6,7 +6,7 @@ import { defaultSettings } from '../support/settings.js';
 import { renderExposition } from '../../src/exposition/render.js';
 import { silentLogger } from '../../src/log.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
-import { failed, ok, snapshot } from '../fixtures/snapshots.js';
+import { failed, liveRow, ok, snapshot } from '../fixtures/snapshots.js';
 
 const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
 
@@ -73,23 +73,7 @@ test('with the database down, the live counts come from Redis alone; with it up,
   assert.equal(sampleValue(down, 'dispatcharr_active_streams'), 2);
   assert.equal(sampleValue(down, 'dispatcharr_active_clients'), 2);
   // The database knows only one of the two channels: the joined count (1) wins over Redis' (2).
-  const row = {
-    uuid: '11111111-1111-4111-8111-111111111111',
-    name: 'One',
-    number: 1,
-    logoId: null,
-    groupName: null,
-    streamId: null,
-    streamName: null,
-    provider: null,
-    providerType: null,
-    profileId: null,
-    profileName: null,
-    profileMaxStreams: null,
-    streamProfile: null,
-    position: null,
-    availableStreams: 0,
-  };
+  const row = liveRow({ uuid: '11111111-1111-4111-8111-111111111111', name: 'One' });
   const up = render(snapshot({ live, liveJoin: ok({ channels: [row], usernames: {} }), programmes: ok([]) }));
   assert.equal(sampleValue(up, 'dispatcharr_active_streams'), 1);
   assert.equal(sampleValue(up, 'dispatcharr_active_clients'), 1);

@@ -18,7 +18,7 @@ import { fieldProblem, FUTURE_TOLERANCE_SECONDS } from '../../src/sources/field-
 import type { Queryable } from '../../src/sources/postgres.js';
 import type { RedisSource } from '../../src/sources/redis.js';
 import { RespError, type RespValue } from '../../src/sources/resp.js';
-import { NOW, ok, snapshot } from '../fixtures/snapshots.js';
+import { liveRow, NOW, ok, snapshot } from '../fixtures/snapshots.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
 import { defaultSettings } from '../support/settings.js';
 
@@ -211,25 +211,7 @@ test('a negative byte count is left out, never published (the reason negative_nu
       roundTrips: 2,
     }),
     liveJoin: ok({
-      channels: [
-        {
-          uuid: U1,
-          name: 'C',
-          number: 1,
-          logoId: null,
-          groupName: null,
-          streamId: null,
-          streamName: null,
-          provider: null,
-          providerType: null,
-          profileId: null,
-          profileName: null,
-          profileMaxStreams: null,
-          streamProfile: null,
-          position: null,
-          availableStreams: 0,
-        },
-      ],
+      channels: [liveRow({ uuid: U1, name: 'C' })],
       usernames: {},
     }),
   });

@@ -10,7 +10,7 @@ import type { MetricFamily } from '../../src/exposition/family.js';
 import { silentLogger } from '../../src/log.js';
 import type { LiveState, VodSession } from '../../src/snapshot.js';
 import type { VodContent, VodEpisode, VodMovie } from '../../src/snapshot-vod.js';
-import { failed, NOW, ok, profile, snapshot } from '../fixtures/snapshots.js';
+import { failed, liveRow, NOW, ok, profile, snapshot } from '../fixtures/snapshots.js';
 import { type ParsedSample, parseExposition } from '../support/exposition.js';
 import { defaultSettings } from '../support/settings.js';
 
@@ -118,23 +118,18 @@ const base = {
   live: ok(live),
   liveJoin: ok({
     channels: [
-      {
+      liveRow({
         uuid: LIVE_UUID,
         name: 'News',
         number: 1001,
-        logoId: null,
-        groupName: null,
         streamId: '5',
         streamName: 'S',
         provider: 'P',
         providerType: 'XC',
-        profileId: null,
-        profileName: null,
-        profileMaxStreams: null,
         streamProfile: 'Proxy',
         position: 0,
         availableStreams: 1,
-      },
+      }),
     ],
     usernames: {},
   }),
