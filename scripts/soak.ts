@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { errorMessage } from '../src/error-message.js';
-import { RespConnection, RespError } from '../src/sources/resp.js';
+import { RespConnection } from '../src/sources/resp.js';
 import { type SeededDataset, seedDataset } from '../test/fixtures/dataset.js';
 import { writeLiveScenario } from '../test/fixtures/live-scenario.js';
 import { requireBinary } from '../test/support/binaries.js';
@@ -31,7 +31,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database.
 import { postgresEnv } from '../test/support/exporter.js';
 import { parseExposition, sampleValue } from '../test/support/exposition.js';
 import { freePort, waitFor } from '../test/support/ports.js';
-import type { RedisWriter } from '../test/support/redis.js';
+import { openRedisWriter, type RedisWriter } from '../test/support/redis.js';
 import { type RunningServer, startPostgres } from '../test/support/servers.js';
 import { ALL_GATES } from '../test/support/settings.js';
 
@@ -192,23 +192,6 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGCONT');
     child.kill('SIGTERM');
   });
-}
-
-/** A writer on the soak's Redis database, without the FLUSHDB of the test helper (the state is rewritten in place). */
-async function openWriter(url: URL, db: number): Promise<RedisWriter & { connection: RespConnection }> {
-  const connection = await RespConnection.open({ host: url.hostname, port: Number(url.port), connectTimeoutMs: 2000 });
-  await connection.pipeline([['SELECT', String(db)]]);
-  return {
-    db,
-    connection,
-    async run(...commands) {
-      const replies = await connection.pipeline(commands);
-      const error = replies.find((r) => r instanceof RespError);
-      if (error) throw error;
-      return replies;
-    },
-    close: () => connection.close(),
-  };
 }
 
 /** The exporter, run as users run it, with its log in a file. */
@@ -396,21 +379,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const data: SeededDataset = await seedDataset(db);
     // The seeding connection would die with the first restart.
     await db.client.end();
-    const writer = await openWriter(redisUrl, redisDb);
+    const writer = await openRedisWriter(redisDb, { url: redisUrl, flush: false });
     await writer.run(['FLUSHDB']);
     await writeLiveScenario(writer, 'live:', data, true);
     writer.close();
     cleanup.push(async () => {
       if (!externalRedis) return;
-      const w = await openWriter(redisUrl, redisDb).catch(() => undefined);
+      const w = await openRedisWriter(redisDb, { url: redisUrl, flush: false }).catch(() => undefined);
       await w?.run(['FLUSHDB']).catch(() => {});
       w?.close();
     });
     let liveRefreshFailures = 0;
     const refreshLive = async () => {
-      let w: Awaited<ReturnType<typeof openWriter>> | undefined;
+      let w: RedisWriter | undefined;
       try {
-        w = await openWriter(redisUrl, redisDb);
+        w = await openRedisWriter(redisDb, { url: redisUrl, flush: false });
         const open = w;
         await withTimeout(writeLiveScenario(open, 'live:', data, true), 3000, 'live scenario', () => open.close());
       } catch {

@@ -3,12 +3,12 @@
  * clients answered, an idle-connection flood that cannot lock Prometheus out, a cap on scrapes in flight.
  */
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { type RunningExporter, startExporter } from '../support/exporter.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
-import { freePort, waitFor } from '../support/ports.js';
+import { freePort, openIdleConnections, waitFor } from '../support/ports.js';
 
 /** Sends raw bytes, optionally half-closes, and returns everything the server sent until it closed. */
 function rawExchange(port: number, request: string, halfClose: boolean): Promise<string> {
@@ -86,16 +86,7 @@ describe('HTTP front', () => {
 
   test('2,000 idle connections above the cap of 64 do not lock /metrics out, and idle ones are closed', async () => {
     const before = await openFds(exporter);
-    const idle: Socket[] = [];
-    for (let i = 0; i < 2000; i++) {
-      idle.push(
-        await new Promise<Socket>((resolve, reject) => {
-          const socket = connect(exporter.port, '127.0.0.1', () => resolve(socket));
-          socket.on('error', () => undefined);
-          socket.once('error', reject);
-        }),
-      );
-    }
+    const idle = await openIdleConnections(exporter.port, 2000);
     try {
       const started = Date.now();
       assert.equal((await exporter.get('/metrics')).status, 200);

@@ -15,7 +15,7 @@ import { hashSync } from 'bcryptjs';
 import { makeCertificates, makeClientCertificate, type TestCertificates } from '../support/certificates.js';
 import { clientGet, type ExporterClient, type RunningExporter, runExporterOnce, startExporter } from '../support/exporter.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
-import { freePort, waitFor } from '../support/ports.js';
+import { freePort, openIdleConnections, waitFor } from '../support/ports.js';
 import { promtoolCheckWebConfig, type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 
 const dir = join(process.env['TEST_TMP'] ?? tmpdir(), `web-config-${process.pid}`);
@@ -175,16 +175,7 @@ describe('web configuration file: HTTPS and basic auth', () => {
     assert.match(unauthenticated, /^HTTP\/1\.1 401 /);
     assert.match(unauthenticated, /\r\nConnection: close\r\n/i, 'an unread body closes the connection');
 
-    const idle: Socket[] = [];
-    for (let i = 0; i < 60; i++) {
-      idle.push(
-        await new Promise<Socket>((resolve, reject) => {
-          const socket = tcpConnect(exporter.port, '127.0.0.1', () => resolve(socket));
-          socket.on('error', () => undefined);
-          socket.once('error', reject);
-        }),
-      );
-    }
+    const idle = await openIdleConnections(exporter.port, 60);
     // One that completes its TLS handshake and then says nothing.
     const handshaken = await new Promise<Socket>((resolve, reject) => {
       const socket = tlsConnect({ port: exporter.port, host: '127.0.0.1', ca }, () => resolve(socket));

@@ -5,9 +5,10 @@ import { silentLogger } from '../../src/log.js';
 import type { ChannelProgrammes, LiveState, SchemaLevel } from '../../src/snapshot.js';
 import { readSchemaLevel } from '../../src/sources/dispatcharr-db.js';
 import { readProgrammes } from '../../src/sources/dispatcharr-programmes.js';
-import { PostgresSource, type Queryable } from '../../src/sources/postgres.js';
+import { PostgresSource } from '../../src/sources/postgres.js';
 import { DAY, NEWS_PROGRAMMES, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
 import { createTestDatabase, postgresConfig, type SchemaVersion, type TestDatabase } from '../support/database.js';
+import { counting } from '../support/queries.js';
 
 const HOUR = 3600;
 
@@ -19,18 +20,6 @@ function liveState(uuids: readonly string[]): LiveState {
     streamProfiles: {},
     roundTrips: 0,
   };
-}
-
-/** A Queryable that counts the statements it runs. */
-function counting(db: Queryable): Queryable & { statements: number } {
-  const wrapper = {
-    statements: 0,
-    query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
-      wrapper.statements++;
-      return db.query<Row>(sql, params);
-    },
-  };
-  return wrapper;
 }
 
 for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {

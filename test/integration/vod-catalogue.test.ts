@@ -5,10 +5,11 @@ import { silentLogger } from '../../src/log.js';
 import type { LiveState, VodSession } from '../../src/snapshot.js';
 import type { VodContent } from '../../src/snapshot-vod.js';
 import { readVodCatalogue } from '../../src/sources/dispatcharr-vod.js';
-import { PostgresSource, type Queryable } from '../../src/sources/postgres.js';
+import { PostgresSource } from '../../src/sources/postgres.js';
 import { seedDataset, type SeededDataset } from '../fixtures/dataset.js';
 import { VOD_EPISODE, VOD_MOVIE } from '../fixtures/vod-dataset.js';
 import { createTestDatabase, postgresConfig, type SchemaVersion, type TestDatabase } from '../support/database.js';
+import { counting } from '../support/queries.js';
 
 function liveState(vodSessions: readonly VodSession[]): LiveState {
   return { channels: [], vodSessions, reservedStreams: {}, streamProfiles: {}, roundTrips: 0 };
@@ -25,18 +26,6 @@ function session(id: string, type: string, uuid: string, profile: string | undef
       ...(profile !== undefined && { m3u_profile_id: profile }),
     },
   };
-}
-
-/** A Queryable that counts the statements it runs. */
-function counting(db: Queryable): Queryable & { statements: number } {
-  const wrapper = {
-    statements: 0,
-    query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
-      wrapper.statements++;
-      return db.query<Row>(sql, params);
-    },
-  };
-  return wrapper;
 }
 
 for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {

@@ -21,33 +21,12 @@ export function makeCertificates(dir: string, name = 'test-ca'): TestCertificate
     dir,
   );
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr'], dir);
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-out',
-      'server.pem',
-      '-extfile',
-      'san.ext',
-    ],
-    dir,
-  );
+  signWithCa(dir, 'server', 'san.ext');
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
-/** A client certificate (extended key usage clientAuth) signed by the CA that makeCertificates made in `dir`. */
-export function makeClientCertificate(dir: string, name = 'client'): { readonly cert: string; readonly key: string } {
-  writeFileSync(join(dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n');
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`], dir);
+/** Signs `<name>.csr` in `dir` with the CA there, valid two days, with the extensions in `extfile`: `<name>.pem`. */
+function signWithCa(dir: string, name: string, extfile: string): void {
   openssl(
     [
       'x509',
@@ -64,9 +43,16 @@ export function makeClientCertificate(dir: string, name = 'client'): { readonly 
       '-out',
       `${name}.pem`,
       '-extfile',
-      `${name}.ext`,
+      extfile,
     ],
     dir,
   );
+}
+
+/** A client certificate (extended key usage clientAuth) signed by the CA that makeCertificates made in `dir`. */
+export function makeClientCertificate(dir: string, name = 'client'): { readonly cert: string; readonly key: string } {
+  writeFileSync(join(dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n');
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`], dir);
+  signWithCa(dir, name, `${name}.ext`);
   return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
 }

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 /** Asks the kernel for a free loopback port. */
 export function freePort(): Promise<number> {
@@ -25,4 +25,19 @@ export async function waitFor<T>(what: string, attempt: () => Promise<T>, timeou
     }
   }
   throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
+}
+
+/** Opens `count` TCP connections to a loopback port that send nothing, one after another (later errors ignored). */
+export async function openIdleConnections(port: number, count: number): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  for (let i = 0; i < count; i++) {
+    sockets.push(
+      await new Promise<Socket>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket));
+        socket.on('error', () => undefined);
+        socket.once('error', reject);
+      }),
+    );
+  }
+  return sockets;
 }

@@ -22,10 +22,13 @@ export interface RedisWriter {
   close(): void;
 }
 
-export async function openRedisWriter(db: number): Promise<RedisWriter> {
-  const url = redisUrl();
-  const connection = await RespConnection.open({ host: url.hostname, port: Number(url.port) });
-  await connection.pipeline([['SELECT', String(db)], ['FLUSHDB']]);
+/** A writer on database `db` of the test Redis (or `url`), emptied first unless `flush` is false. */
+export async function openRedisWriter(
+  db: number,
+  { url = redisUrl(), flush = true }: { url?: URL; flush?: boolean } = {},
+): Promise<RedisWriter> {
+  const connection = await RespConnection.open({ host: url.hostname, port: Number(url.port), connectTimeoutMs: 2000 });
+  await connection.pipeline([['SELECT', String(db)], ...(flush ? [['FLUSHDB']] : [])]);
   return {
     db,
     async run(...commands) {
