@@ -11,6 +11,7 @@ import { createLogger } from './log.js';
 import { Scraper } from './scrape/scraper.js';
 import { DispatcharrVersion } from './sources/dispatcharr-version.js';
 import { PostgresSource } from './sources/postgres.js';
+import { LiveDiscovery } from './sources/live-discovery.js';
 import { RedisSource } from './sources/redis.js';
 import { EXPORTER_VERSION } from './version.js';
 import { fixedSettings, pluginSettings } from './scrape/settings-source.js';
@@ -58,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const scraper = new Scraper({
     collectors: defaultCollectors({ version: EXPORTER_VERSION, accessLog: config.accessLog }),
-    sources: { db, redis, dispatcharrVersion: () => version.get() },
+    sources: { db, redis, dispatcharrVersion: () => version.get(), liveDiscovery: new LiveDiscovery() },
     settings:
       config.pluginKey === undefined ? fixedSettings(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
     logger,

@@ -17,6 +17,8 @@ export interface SchemaLevel {
   readonly hiddenFromOutputColumn: boolean;
   /** v0.22+: `accounts_user.stream_limit` exists; before, users had no stream limit. */
   readonly userStreamLimitColumn: boolean;
+  /** The planner's estimate of the number of channels (`pg_class.reltuples`), null before the table was first analyzed. */
+  readonly channelRowsEstimate: number | null;
 }
 
 export interface M3uAccount {
@@ -112,6 +114,8 @@ export interface LiveState {
   readonly streamProfiles: Readonly<Record<string, number>>;
   /** Redis round trips this read took. */
   readonly roundTrips: number;
+  /** How the live keys were found: by walking the keyspace, or by asking after the database's channels. */
+  readonly discovery: { readonly mode: 'scan' | 'direct'; readonly keyspace: number };
 }
 
 /** A live channel joined with Dispatcharr's database. */

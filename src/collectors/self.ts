@@ -21,6 +21,16 @@ export function selfFamilies(snapshot: Snapshot, outcomes: readonly CollectorOut
       live?.ok ? [sample(live.value.roundTrips)] : [],
     ),
     gauge(
+      'dispatcharr_exporter_redis_keys',
+      "Keys in Dispatcharr's Redis database during this scrape (DBSIZE)",
+      live?.ok ? [sample(live.value.discovery.keyspace)] : [],
+    ),
+    gauge(
+      'dispatcharr_exporter_live_discovery',
+      'How this scrape found the live keys (1 for the route taken): scan walks the keyspace, direct asks after the channels the database knows',
+      live?.ok ? (['scan', 'direct'] as const).map((mode) => sample(live.value.discovery.mode === mode ? 1 : 0, { mode })) : [],
+    ),
+    gauge(
       'dispatcharr_exporter_collector_success',
       'Whether the collector produced its families during this scrape (1 = yes, 0 = no)',
       outcomes.map((o) => sample(o.success ? 1 : 0, { collector: o.name })),

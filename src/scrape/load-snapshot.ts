@@ -4,7 +4,9 @@ import type { LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '..
 import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
 import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
 import { readProgrammes } from '../sources/dispatcharr-programmes.js';
+import { liveKeyPrefix, readChannelKeys } from '../sources/dispatcharr-channel-keys.js';
 import { readLiveState } from '../sources/dispatcharr-redis.js';
+import type { ChannelCatalogue, LiveDiscovery } from '../sources/live-discovery.js';
 import { readUsers } from '../sources/dispatcharr-users.js';
 import { readVodCatalogue } from '../sources/dispatcharr-vod.js';
 import type { Queryable } from '../sources/postgres.js';
@@ -16,6 +18,8 @@ export interface SnapshotSources {
   readonly db: Queryable;
   readonly redis: RedisSource;
   readonly dispatcharrVersion: () => Promise<string>;
+  /** Chooses how each collection finds the live keys; it keeps the VOD walk from one collection to the next. */
+  readonly liveDiscovery: LiveDiscovery;
 }
 
 type DatabasePart = Exclude<PartName, 'database' | 'live'>;
@@ -99,8 +103,21 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     set('database', part);
     return part;
   });
+  // Asked only when the keyspace is too large to walk; a database that cannot answer leaves the walk.
+  const catalogue: ChannelCatalogue = {
+    estimate: async () => {
+      const level = await database;
+      return level.ok ? (level.value.channelRowsEstimate ?? 0) : undefined;
+    },
+    list: async () => {
+      const level = await database;
+      if (!level.ok) return undefined;
+      return { prefix: liveKeyPrefix(level.value), channels: await withDeadline(readChannelKeys(sources.db), deadline, 'channel keys') };
+    },
+  };
+  const liveKeys = { discovery: sources.liveDiscovery, catalogue };
   const live = wantsLive
-    ? timed(() => withDeadline(readLiveState(sources.redis, { skips, now: time }), deadline, 'live state')).then((part) => {
+    ? timed(() => withDeadline(readLiveState(sources.redis, { skips, now: time }, liveKeys), deadline, 'live state')).then((part) => {
         set('live', part);
         // A read cut short leaves replies in flight; a fresh connection keeps the next scrape's replies in order.
         if (!part.ok) sources.redis.drop();

@@ -1,65 +1,15 @@
 /**
- * Reads Dispatcharr's live proxy state from Redis: one SCAN walk, then two pipelined batches, whatever
- * the number of channels, clients or VOD sessions. Only the hash fields the exporter uses are asked for
+ * Reads Dispatcharr's live proxy state from Redis: the keys found (live-discovery.ts), then two pipelined
+ * batches, whatever the number of channels, clients or VOD sessions. Only the hash fields the exporter uses are asked for
  * (HMGET), so provider URLs, headers and credentials never leave Redis.
  */
 import { SkipRecorder } from '../skips.js';
 import { CLIENT_FIELDS, METADATA_FIELDS, VOD_FIELDS, type Fields, type LiveChannel, type LiveState } from '../snapshot.js';
-import { CLIENT_KINDS, checkFields, fieldProblem, METADATA_KINDS, UUID, VOD_KINDS } from './field-checks.js';
+import { CLIENT_KINDS, checkFields, fieldProblem, METADATA_KINDS, VOD_KINDS } from './field-checks.js';
+import { type ChannelCatalogue, LiveDiscovery, RESERVED_STREAM_KEY, STREAM_PROFILE_KEY } from './live-discovery.js';
 import type { RedisSource } from './redis.js';
 import { Batch, type Slot } from './redis-batch.js';
 import { RespError, type RespValue } from './resp.js';
-
-/** A stream preview's channel id: the stream's hash (SHA-256 in hex), not a UUID. */
-const STREAM_HASH = /^[0-9a-f]{32,128}$/i;
-/** Live proxy prefixes, newest first: a channel seen under both (mid-upgrade) is read from the newer one. */
-const PREFIXES = ['live:', 'ts_proxy:'] as const;
-const METADATA_KEY = /^(live:|ts_proxy:)channel:([^:]+):metadata$/;
-const VOD_KEY = /^vod_persistent_connection:(.+)$/;
-const RESERVED_STREAM_KEY = /^channel_stream:(\d+)$/;
-const STREAM_PROFILE_KEY = /^stream_profile:(\d+)$/;
-
-interface Discovered {
-  readonly metadataKeys: Map<string, string>; // channel uuid → prefix
-  readonly vodKeys: string[];
-  readonly reservedStreamKeys: string[];
-  readonly streamProfileKeys: string[];
-}
-
-/**
- * Sorts the key names of one SCAN walk into what the exporter reads. Stream previews (keyed by a hash, not a UUID)
- * are ignored; a channel id that is neither is recorded as malformed.
- */
-export function classifyKeys(keys: readonly string[], skips?: SkipRecorder): Discovered {
-  const metadataKeys = new Map<string, string>();
-  const vodKeys: string[] = [];
-  const reservedStreamKeys: string[] = [];
-  const streamProfileKeys: string[] = [];
-  for (const key of keys) {
-    const metadata = METADATA_KEY.exec(key);
-    if (metadata) {
-      const [, prefix = '', cid = ''] = metadata;
-      if (!UUID.test(cid)) {
-        if (!STREAM_HASH.test(cid)) skips?.add({ source: 'redis', reason: 'not_a_uuid', key });
-        continue;
-      }
-      const uuid = cid.toLowerCase();
-      const known = metadataKeys.get(uuid);
-      if (!known || PREFIXES.indexOf(prefix as (typeof PREFIXES)[number]) < PREFIXES.indexOf(known as (typeof PREFIXES)[number])) {
-        metadataKeys.set(uuid, prefix);
-      }
-    } else if (VOD_KEY.test(key)) vodKeys.push(key);
-    else if (RESERVED_STREAM_KEY.test(key)) reservedStreamKeys.push(key);
-    else if (STREAM_PROFILE_KEY.test(key)) streamProfileKeys.push(key);
-  }
-  for (const list of [vodKeys, reservedStreamKeys, streamProfileKeys]) list.sort();
-  return {
-    metadataKeys: new Map([...metadataKeys].sort(([a], [b]) => a.localeCompare(b))),
-    vodKeys,
-    reservedStreamKeys,
-    streamProfileKeys,
-  };
-}
 
 function toFields<F extends string>(names: readonly F[], reply: RespValue): Fields<F> | undefined {
   if (!Array.isArray(reply)) return undefined;
@@ -132,13 +82,32 @@ export interface LiveChecks {
   readonly now: number;
 }
 
+/** How a read finds the live keys: the route chooser (kept from scrape to scrape) and what the database can tell it. */
+export interface LiveKeys {
+  readonly discovery: LiveDiscovery;
+  /** Absent when the database is not asked (the scan route is then the only one). */
+  readonly catalogue?: ChannelCatalogue;
+}
+
+/** `stream_profile:` keys of the streams live channels play or reserved: the direct route's way to them. */
+function streamProfileKeys(metadata: readonly (Fields<'stream_id'> | undefined)[], reserved: Record<string, number>): string[] {
+  const ids = new Set<string>(Object.values(reserved).map(String));
+  for (const fields of metadata) {
+    const id = fields?.stream_id?.trim();
+    if (id && /^\d{1,18}$/.test(id)) ids.add(id);
+  }
+  return [...ids].sort().map((id) => `stream_profile:${id}`);
+}
+
 export async function readLiveState(
   redis: Pick<RedisSource, 'roundTrips' | 'scanAll' | 'pipeline'>,
   checks: LiveChecks = { skips: new SkipRecorder(), now: Date.now() / 1000 },
+  keys: LiveKeys = { discovery: new LiveDiscovery() },
 ): Promise<LiveState> {
   const { skips, now } = checks;
   const startTrips = redis.roundTrips;
-  const found = classifyKeys(await redis.scanAll(), skips);
+  const found = await keys.discovery.discover(redis, keys.catalogue, skips);
+  const vodWalk = keys.discovery.vod;
 
   const first = new Batch();
   const channels = [...found.metadataKeys].map(([uuid, prefix]) => {
@@ -150,13 +119,14 @@ export async function readLiveState(
       clientIds: smembers(first, `${key}:clients`, skips),
     };
   });
-  const vod = found.vodKeys.map((key) => ({
+  const vod = vodWalk.keys().map((key) => ({
     id: key.slice('vod_persistent_connection:'.length),
     key,
     fields: hmget(first, key, VOD_FIELDS, skips),
   }));
   const reservedStreams = mget(first, found.reservedStreamKeys, RESERVED_STREAM_KEY, skips);
-  const streamProfiles = mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY, skips);
+  const scannedProfiles = found.streamProfileKeys && mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY, skips);
+  if (found.mode === 'direct') vodWalk.page(first);
   await first.run(redis);
 
   // Client hashes are named by the set members, so they can only be asked for once the first batch is back.
@@ -170,6 +140,17 @@ export async function readLiveState(
       return { id, key: clientKey, fields: hmget(second, clientKey, CLIENT_FIELDS, skips) };
     }),
   }));
+  const streamProfiles =
+    scannedProfiles ??
+    mget(
+      second,
+      streamProfileKeys(
+        channels.map((c) => c.metadata()),
+        reservedStreams(),
+      ),
+      STREAM_PROFILE_KEY,
+      skips,
+    );
   await second.run(redis);
 
   const live: LiveChannel[] = withClients.flatMap(({ uuid, key, metadata, clients }) => {
@@ -181,6 +162,8 @@ export async function readLiveState(
     return [{ uuid, metadata: value, clients: connected.map(({ id, fields }) => ({ id, fields })) }];
   });
   const vodSessions = present(vod);
+  const alive = new Set(vodSessions.map((session) => session.key));
+  for (const { key } of vod) if (!alive.has(key)) vodWalk.forget(key);
   for (const session of vodSessions) checkFields(VOD_KINDS, session.fields, session.key, now, skips);
   return {
     channels: live,
@@ -188,5 +171,6 @@ export async function readLiveState(
     reservedStreams: reservedStreams(),
     streamProfiles: streamProfiles(),
     roundTrips: redis.roundTrips - startTrips,
+    discovery: { mode: found.mode, keyspace: found.keyspace },
   };
 }

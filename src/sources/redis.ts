@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { RespConnection, RespError, type RespValue } from './resp.js';
 import { nodeTlsOptions } from './tls.js';
 
-const READ_ONLY_COMMANDS = new Set(['SCAN', 'HMGET', 'SMEMBERS', 'MGET', 'GET', 'EXISTS', 'SCARD']);
+const READ_ONLY_COMMANDS = new Set(['DBSIZE', 'SCAN', 'HMGET', 'SMEMBERS', 'MGET', 'GET', 'EXISTS', 'SCARD']);
 /**
  * SCAN visits about this many hash-table buckets per call: one round trip walks a keyspace of up to
  * ~8,000 keys (a busy Dispatcharr holds roughly 230 buffer-chunk keys per live channel).

@@ -19,6 +19,7 @@ function liveState(uuids: readonly string[]): LiveState {
     reservedStreams: {},
     streamProfiles: {},
     roundTrips: 0,
+    discovery: { mode: 'scan', keyspace: 0 },
   };
 }
 

@@ -12,7 +12,7 @@ import { createTestDatabase, postgresConfig, type SchemaVersion, type TestDataba
 import { counting } from '../support/queries.js';
 
 function liveState(vodSessions: readonly VodSession[]): LiveState {
-  return { channels: [], vodSessions, reservedStreams: {}, streamProfiles: {}, roundTrips: 0 };
+  return { channels: [], vodSessions, reservedStreams: {}, streamProfiles: {}, roundTrips: 0, discovery: { mode: 'scan', keyspace: 0 } };
 }
 
 /** A streaming session (one open response) of `type` content `uuid` on M3U profile `profile`. */

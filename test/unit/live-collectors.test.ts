@@ -51,6 +51,7 @@ const live: LiveState = {
   reservedStreams: {},
   streamProfiles: {},
   roundTrips: 3,
+  discovery: { mode: 'scan', keyspace: 0 },
 };
 
 function row(overrides: Partial<LiveChannelRow> & Pick<LiveChannelRow, 'uuid'>): LiveChannelRow {

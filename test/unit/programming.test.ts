@@ -34,6 +34,7 @@ const live: LiveState = {
   reservedStreams: {},
   streamProfiles: {},
   roundTrips: 3,
+  discovery: { mode: 'scan', keyspace: 0 },
 };
 
 function row(uuid: string, number: number | null): LiveChannelRow {

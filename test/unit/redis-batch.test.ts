@@ -74,6 +74,8 @@ function fakeRedis(scanned: readonly string[], store: Readonly<Record<string, St
   const one = ([name, ...args]: Command): RespValue => {
     const value = store[args[0] ?? ''];
     switch (name) {
+      case 'DBSIZE':
+        return Object.keys(store).length;
       case 'HMGET':
         if (value === undefined) return args.slice(1).map(() => null);
         if (typeof value === 'string' || Array.isArray(value)) return new RespError('WRONGTYPE');
@@ -136,6 +138,7 @@ test('live state: the commands of both batches, in order, and what is made of th
   const metadata = (key: string) => ['HMGET', key, ...METADATA_FIELDS];
   const client = (key: string) => ['HMGET', key, ...CLIENT_FIELDS];
   assert.deepEqual(redis.sent, [
+    [['DBSIZE']],
     [
       metadata(`ts_proxy:channel:${A}:metadata`),
       ['SMEMBERS', `ts_proxy:channel:${A}:clients`],
@@ -174,21 +177,30 @@ test('live state: the commands of both batches, in order, and what is made of th
     vodSessions: [{ id: 'vod_1', fields: { m3u_profile_id: '4' } }],
     reservedStreams: { '7': 70 },
     streamProfiles: { '70': 4 },
-    roundTrips: 3,
+    roundTrips: 4,
+    discovery: { mode: 'scan', keyspace: Object.keys(store).length },
   });
 });
 
-test('live state: an idle Redis takes one round trip, channels without clients two', async () => {
+test('live state: an idle Redis takes two round trips (DBSIZE, one SCAN page), channels without clients three', async () => {
   const idle = fakeRedis(['celery'], {});
-  assert.deepEqual(await readLiveState(idle), { channels: [], vodSessions: [], reservedStreams: {}, streamProfiles: {}, roundTrips: 1 });
-  assert.deepEqual(idle.sent, []);
+  assert.deepEqual(await readLiveState(idle), {
+    channels: [],
+    vodSessions: [],
+    reservedStreams: {},
+    streamProfiles: {},
+    roundTrips: 2,
+    discovery: { mode: 'scan', keyspace: 0 },
+  });
+  assert.deepEqual(idle.sent, [[['DBSIZE']]]);
 
   const key = `live:channel:${A}:metadata`;
   const quiet = fakeRedis([key], { [key]: { state: 'active' } });
   const state = await readLiveState(quiet);
   assert.deepEqual(state.channels, [{ uuid: A, metadata: { state: 'active' }, clients: [] }]);
-  assert.equal(state.roundTrips, 2);
+  assert.equal(state.roundTrips, 3);
   assert.deepEqual(quiet.sent, [
+    [['DBSIZE']],
     [
       ['HMGET', key, ...METADATA_FIELDS],
       ['SMEMBERS', `live:channel:${A}:clients`],

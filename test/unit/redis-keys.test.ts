@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyKeys } from '../../src/sources/dispatcharr-redis.js';
+import { classifyKeys } from '../../src/sources/live-discovery.js';
 
 const A = '12572661-bc4b-4937-8501-665c8a4ca1e1';
 const B = 'a1b2c3d4-0000-4000-8000-000000000001';

@@ -29,7 +29,14 @@ test('a failed part fails only the collectors that need it, and the self metrics
     m3uAccounts: failed('timeout', 0.5),
     channelCounts: ok({ total: 1, enabled: 1, groups: 1, profiles: [] }, 0.25),
     profiles: ok([]),
-    live: ok({ channels: [], vodSessions: [], reservedStreams: {}, streamProfiles: {}, roundTrips: 3 }),
+    live: ok({
+      channels: [],
+      vodSessions: [],
+      reservedStreams: {},
+      streamProfiles: {},
+      roundTrips: 3,
+      discovery: { mode: 'scan' as const, keyspace: 0 },
+    }),
     liveJoin: ok({ channels: [], usernames: {} }),
   });
   const { families, outcomes } = runCollectors(collectors, snap, defaultSettings(), silentLogger);
@@ -59,6 +66,7 @@ test('with the database down, the live counts come from Redis alone; with it up,
     reservedStreams: {},
     streamProfiles: {},
     roundTrips: 3,
+    discovery: { mode: 'scan' as const, keyspace: 0 },
   });
   const settings = defaultSettings({ include_client_stats: true });
   const render = (snap: ReturnType<typeof snapshot>) => {

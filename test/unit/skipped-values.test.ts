@@ -13,6 +13,7 @@ import { SKIP_REASONS, type Skip, SkipRecorder } from '../../src/skips.js';
 import type { LiveState } from '../../src/snapshot.js';
 import { isBadExpiry, readProfiles } from '../../src/sources/dispatcharr-db.js';
 import { readLiveState } from '../../src/sources/dispatcharr-redis.js';
+import { LiveDiscovery } from '../../src/sources/live-discovery.js';
 import { readVodCatalogue } from '../../src/sources/dispatcharr-vod.js';
 import { fieldProblem, FUTURE_TOLERANCE_SECONDS } from '../../src/sources/field-checks.js';
 import type { Queryable } from '../../src/sources/postgres.js';
@@ -34,6 +35,8 @@ function fakeRedis(data: Record<string, Value>): Pick<RedisSource, 'roundTrips' 
   const answer = ([command, key = '', ...rest]: readonly string[]): RespValue => {
     const value = data[key];
     switch (command) {
+      case 'DBSIZE':
+        return Object.keys(data).length;
       case 'HMGET':
         if (value && !('hash' in value)) return wrongType;
         return rest.map((field) => (value && 'hash' in value ? (value.hash[field] ?? null) : null));
@@ -185,6 +188,7 @@ test('the VOD catalogue reader records a provider width that is not a number', a
     reservedStreams: {},
     streamProfiles: {},
     roundTrips: 2,
+    discovery: { mode: 'scan' as const, keyspace: 0 },
   };
   const row = { n: '1', kind: 'movie', name: 'M', video_width: 'wide', video_height: '1080' };
   const db: Queryable = { query: <Row>() => Promise.resolve([row] as Row[]) };
@@ -209,6 +213,7 @@ test('a negative byte count is left out, never published (the reason negative_nu
       reservedStreams: {},
       streamProfiles: {},
       roundTrips: 2,
+      discovery: { mode: 'scan' as const, keyspace: 0 },
     }),
     liveJoin: ok({
       channels: [liveRow({ uuid: U1, name: 'C' })],
@@ -307,7 +312,12 @@ test('the scraper counts each collection once, publishes the counter from the fi
   const db: Queryable = { query: <Row>() => Promise.resolve([{ app: 'dispatcharr_channels', number: 38 }] as Row[]) };
   const scraper = new Scraper({
     collectors: [liveReader],
-    sources: { db, redis: { ...redis, drop() {} } as unknown as RedisSource, dispatcharrVersion: () => Promise.resolve('0.29.0') },
+    sources: {
+      db,
+      redis: { ...redis, drop() {} } as unknown as RedisSource,
+      dispatcharrVersion: () => Promise.resolve('0.29.0'),
+      liveDiscovery: new LiveDiscovery(),
+    },
     settings: fixedSettings(defaultSettings()),
     logger,
     collectionSeconds: 5,

@@ -47,6 +47,7 @@ const live: LiveState = {
   reservedStreams: {},
   streamProfiles: {},
   roundTrips: 3,
+  discovery: { mode: 'scan', keyspace: 0 },
 };
 
 const snap = snapshot({ users: ok(users), live: ok(live) });

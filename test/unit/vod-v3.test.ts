@@ -63,6 +63,7 @@ const live: LiveState = {
   reservedStreams: {},
   streamProfiles: {},
   roundTrips: 3,
+  discovery: { mode: 'scan', keyspace: 0 },
 };
 
 const movie = (sessionId: string, overrides: Partial<VodMovie> = {}): VodMovie => ({

@@ -1,0 +1,142 @@
+/**
+ * Finds the live proxy's keys by the cheaper of two routes, chosen in every scrape from the sizes at hand:
+ * - scan: walk the whole keyspace (SCAN), at a cost that follows the number of keys, Dispatcharr's or not;
+ * - direct: ask whether the metadata key of each channel the database knows exists (EXISTS, one pipeline), at a cost
+ *   that follows the number of channels, and find VOD sessions with a walk carried over from scrape to scrape.
+ * DBSIZE (constant time) says how large the keyspace is; the planner's row estimate says how many channels there are.
+ */
+import type { SkipRecorder } from '../skips.js';
+import { UUID } from './field-checks.js';
+import type { RedisSource } from './redis.js';
+import { Batch } from './redis-batch.js';
+import { VOD_KEY_PREFIX, VodKeyWalk } from './vod-key-walk.js';
+
+export type KeyPrefix = 'live:' | 'ts_proxy:';
+export type DiscoveryMode = 'scan' | 'direct';
+
+/** A keyspace this small is walked whatever the number of channels: a page or two. */
+const ALWAYS_SCAN_KEYS = 20_000;
+/** Asking after one channel costs about as much as walking this many keys (bench/RESULTS.md, "discovery"). */
+const KEYS_PER_CHANNEL = 4;
+/** How long the choice waits for the database before walking the keyspace instead. */
+const CATALOGUE_WAIT_MS = 1_000;
+
+/** A stream preview's channel id: the stream's hash (SHA-256 in hex), not a UUID. */
+const STREAM_HASH = /^[0-9a-f]{32,128}$/i;
+/** Live proxy prefixes, newest first: a channel seen under both (mid-upgrade) is read from the newer one. */
+const PREFIXES: readonly KeyPrefix[] = ['live:', 'ts_proxy:'];
+const METADATA_KEY = /^(live:|ts_proxy:)channel:([^:]+):metadata$/;
+export const RESERVED_STREAM_KEY = /^channel_stream:(\d+)$/;
+export const STREAM_PROFILE_KEY = /^stream_profile:(\d+)$/;
+
+export interface ChannelKey {
+  readonly id: string;
+  readonly uuid: string;
+}
+
+/** What the database tells the choice; each answer is undefined when the database cannot give it. */
+export interface ChannelCatalogue {
+  /** The planner's estimate of the number of channels. */
+  estimate(): Promise<number | undefined>;
+  /** Every channel, and the prefix the running proxy writes its keys under. */
+  list(): Promise<{ readonly prefix: KeyPrefix; readonly channels: readonly ChannelKey[] } | undefined>;
+}
+
+export interface Discovered {
+  readonly mode: DiscoveryMode;
+  /** Keys in the Redis database (DBSIZE). */
+  readonly keyspace: number;
+  /** Live channels by UUID: the prefix of their metadata key. */
+  readonly metadataKeys: ReadonlyMap<string, KeyPrefix>;
+  /** `channel_stream:<channel id>` keys to read. */
+  readonly reservedStreamKeys: readonly string[];
+  /** `stream_profile:<stream id>` keys to read; in direct mode they follow from the channels' streams instead. */
+  readonly streamProfileKeys?: readonly string[];
+}
+
+/**
+ * Sorts the key names of one walk into what the exporter reads. Stream previews (keyed by a hash, not a UUID) are
+ * ignored; a channel id that is neither is recorded as malformed.
+ */
+export function classifyKeys(keys: readonly string[], skips?: SkipRecorder) {
+  const metadataKeys = new Map<string, KeyPrefix>();
+  const vodKeys: string[] = [];
+  const reservedStreamKeys: string[] = [];
+  const streamProfileKeys: string[] = [];
+  for (const key of keys) {
+    const metadata = METADATA_KEY.exec(key);
+    if (metadata) {
+      const prefix = metadata[1] as KeyPrefix;
+      const cid = metadata[2] ?? '';
+      if (!UUID.test(cid)) {
+        if (!STREAM_HASH.test(cid)) skips?.add({ source: 'redis', reason: 'not_a_uuid', key });
+        continue;
+      }
+      const uuid = cid.toLowerCase();
+      const known = metadataKeys.get(uuid);
+      if (!known || PREFIXES.indexOf(prefix) < PREFIXES.indexOf(known)) metadataKeys.set(uuid, prefix);
+    } else if (key.startsWith(VOD_KEY_PREFIX)) vodKeys.push(key);
+    else if (RESERVED_STREAM_KEY.test(key)) reservedStreamKeys.push(key);
+    else if (STREAM_PROFILE_KEY.test(key)) streamProfileKeys.push(key);
+  }
+  for (const list of [vodKeys, reservedStreamKeys, streamProfileKeys]) list.sort();
+  return {
+    metadataKeys: new Map([...metadataKeys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    vodKeys,
+    reservedStreamKeys,
+    streamProfileKeys,
+  };
+}
+
+/** Resolves to the promise's value, or to undefined when it fails or takes longer than `ms`. */
+function within<T>(promise: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise.catch(() => undefined), late]).finally(() => clearTimeout(timer));
+}
+
+type Redis = Pick<RedisSource, 'scanAll' | 'pipeline'>;
+
+/** The route chosen per scrape, and the VOD walk that lives from scrape to scrape. */
+export class LiveDiscovery {
+  readonly vod = new VodKeyWalk();
+
+  async discover(redis: Redis, catalogue: ChannelCatalogue | undefined, skips: SkipRecorder): Promise<Discovered> {
+    const [size] = await redis.pipeline([['DBSIZE']]);
+    const keyspace = typeof size === 'number' ? size : 0;
+    if (catalogue && keyspace > ALWAYS_SCAN_KEYS) {
+      const channels = await within(catalogue.estimate(), CATALOGUE_WAIT_MS);
+      if (channels !== undefined && keyspace > channels * KEYS_PER_CHANNEL) {
+        const list = await within(catalogue.list(), CATALOGUE_WAIT_MS);
+        if (list) return this.direct(redis, keyspace, list.prefix, list.channels);
+      }
+    }
+    return this.scan(redis, keyspace, skips);
+  }
+
+  private async scan(redis: Redis, keyspace: number, skips: SkipRecorder): Promise<Discovered> {
+    const found = classifyKeys(await redis.scanAll(), skips);
+    this.vod.replace(found.vodKeys);
+    return { mode: 'scan', keyspace, ...found };
+  }
+
+  private async direct(redis: Redis, keyspace: number, prefix: KeyPrefix, channels: readonly ChannelKey[]): Promise<Discovered> {
+    await this.vod.completeOnce(redis);
+    const batch = new Batch();
+    const exists = channels.map((channel) => {
+      const uuid = channel.uuid.toLowerCase();
+      return { id: channel.id, uuid, found: batch.add(['EXISTS', `${prefix}channel:${uuid}:metadata`], (reply) => reply === 1) };
+    });
+    this.vod.page(batch);
+    await batch.run(redis);
+    const live = exists.filter((channel) => channel.found()).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    return {
+      mode: 'direct',
+      keyspace,
+      metadataKeys: new Map(live.map(({ uuid }) => [uuid, prefix])),
+      reservedStreamKeys: live.map(({ id }) => `channel_stream:${id}`),
+    };
+  }
+}
