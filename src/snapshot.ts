@@ -17,8 +17,11 @@ export interface SchemaLevel {
   readonly hiddenFromOutputColumn: boolean;
   /** v0.22+: `accounts_user.stream_limit` exists; before, users had no stream limit. */
   readonly userStreamLimitColumn: boolean;
-  /** The planner's estimate of the number of channels (`pg_class.reltuples`), null before the table was first analyzed. */
-  readonly channelRowsEstimate: number | null;
+  /**
+   * How many channels there are, and a fingerprint of the set (count and highest id: ids only grow, so any insert or
+   * delete changes it); null when the migration ledger is empty.
+   */
+  readonly channelTable: { readonly rows: number; readonly fingerprint: string } | null;
 }
 
 export interface M3uAccount {

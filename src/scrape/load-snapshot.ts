@@ -105,15 +105,12 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
   });
   // Asked only when the keyspace is too large to walk; a database that cannot answer leaves the walk.
   const catalogue: ChannelCatalogue = {
-    estimate: async () => {
+    size: async () => {
       const level = await database;
-      return level.ok ? (level.value.channelRowsEstimate ?? 0) : undefined;
+      const table = level.ok ? level.value.channelTable : null;
+      return level.ok && table ? { ...table, prefix: liveKeyPrefix(level.value) } : undefined;
     },
-    list: async () => {
-      const level = await database;
-      if (!level.ok) return undefined;
-      return { prefix: liveKeyPrefix(level.value), channels: await withDeadline(readChannelKeys(sources.db), deadline, 'channel keys') };
-    },
+    list: async () => ((await database).ok ? withDeadline(readChannelKeys(sources.db), deadline, 'channel keys') : undefined),
   };
   const liveKeys = { discovery: sources.liveDiscovery, catalogue };
   const live = wantsLive

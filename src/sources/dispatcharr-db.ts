@@ -20,9 +20,9 @@ const UNDEFINED_TABLE = '42P01';
 
 export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
   const rows = await db
-    .query<{ app: string; number: number; channel_rows: number | null }>(
+    .query<{ app: string; number: number; channels: string }>(
       `SELECT app, max(substring(name FROM '^[0-9]+')::int) AS number,
-              (SELECT reltuples FROM pg_class WHERE oid = to_regclass('dispatcharr_channels_channel'))::float8 AS channel_rows
+              (SELECT count(*) || ' ' || COALESCE(max(id), 0) FROM dispatcharr_channels_channel) AS channels
          FROM django_migrations
         WHERE name ~ '^[0-9]+'
         GROUP BY app`,
@@ -35,11 +35,10 @@ export async function readSchemaLevel(db: Queryable): Promise<SchemaLevel> {
   if (rows.length > 0 && !rows.some((row) => row.app === 'dispatcharr_channels')) throw new Error(NO_DISPATCHARR_SCHEMA);
   const migrations: Record<string, number> = {};
   for (const row of rows) migrations[row.app] = row.number;
-  const channelRows = rows[0]?.channel_rows;
+  const channels = rows[0]?.channels;
   return {
     migrations,
-    // -1 until the table is first analyzed (PostgreSQL 14+).
-    channelRowsEstimate: channelRows !== undefined && channelRows !== null && channelRows >= 0 ? Math.round(channelRows) : null,
+    channelTable: channels === undefined ? null : { rows: Number(channels.split(' ')[0]), fingerprint: channels },
     channelOverrides: (migrations['dispatcharr_channels'] ?? 0) >= CHANNEL_OVERRIDES_FROM,
     profileExpDateColumn: (migrations['m3u'] ?? 0) >= PROFILE_EXP_DATE_FROM,
     groupedCoreSettings: (migrations['core'] ?? 0) >= GROUPED_CORE_SETTINGS_FROM,

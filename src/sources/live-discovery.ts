@@ -7,8 +7,7 @@
  */
 import type { SkipRecorder } from '../skips.js';
 import { UUID } from './field-checks.js';
-import type { RedisSource } from './redis.js';
-import { Batch } from './redis-batch.js';
+import { PreparedPipeline, type RedisSource } from './redis.js';
 import { VOD_KEY_PREFIX, VodKeyWalk } from './vod-key-walk.js';
 
 export type KeyPrefix = 'live:' | 'ts_proxy:';
@@ -20,6 +19,8 @@ const ALWAYS_SCAN_KEYS = 20_000;
 const KEYS_PER_CHANNEL = 4;
 /** How long the choice waits for the database before walking the keyspace instead. */
 const CATALOGUE_WAIT_MS = 1_000;
+/** The channel list is read again when the set's fingerprint changes, and at least this often. */
+const CHANNEL_LIST_MAX_AGE_MS = 10 * 60_000;
 
 /** A stream preview's channel id: the stream's hash (SHA-256 in hex), not a UUID. */
 const STREAM_HASH = /^[0-9a-f]{32,128}$/i;
@@ -34,12 +35,12 @@ export interface ChannelKey {
   readonly uuid: string;
 }
 
-/** What the database tells the choice; each answer is undefined when the database cannot give it. */
+/** What the database tells the choice; each answer is undefined when the database cannot give it in time. */
 export interface ChannelCatalogue {
-  /** The planner's estimate of the number of channels. */
-  estimate(): Promise<number | undefined>;
-  /** Every channel, and the prefix the running proxy writes its keys under. */
-  list(): Promise<{ readonly prefix: KeyPrefix; readonly channels: readonly ChannelKey[] } | undefined>;
+  /** How many channels there are, a fingerprint of the set, and the prefix the running proxy writes its keys under. */
+  size(): Promise<{ readonly rows: number; readonly fingerprint: string; readonly prefix: KeyPrefix } | undefined>;
+  /** Every channel. */
+  list(): Promise<readonly ChannelKey[] | undefined>;
 }
 
 export interface Discovered {
@@ -103,17 +104,34 @@ type Redis = Pick<RedisSource, 'scanAll' | 'pipeline'>;
 export class LiveDiscovery {
   readonly vod = new VodKeyWalk();
 
+  /** The channels last read from the database, with their EXISTS probes encoded once for as long as the set holds. */
+  private probe:
+    | { readonly key: string; readonly channels: readonly ChannelKey[]; readonly exists: PreparedPipeline; readonly at: number }
+    | undefined;
+
   async discover(redis: Redis, catalogue: ChannelCatalogue | undefined, skips: SkipRecorder): Promise<Discovered> {
-    const [size] = await redis.pipeline([['DBSIZE']]);
-    const keyspace = typeof size === 'number' ? size : 0;
+    const [reply] = await redis.pipeline([['DBSIZE']]);
+    const keyspace = typeof reply === 'number' ? reply : 0;
     if (catalogue && keyspace > ALWAYS_SCAN_KEYS) {
-      const channels = await within(catalogue.estimate(), CATALOGUE_WAIT_MS);
-      if (channels !== undefined && keyspace > channels * KEYS_PER_CHANNEL) {
-        const list = await within(catalogue.list(), CATALOGUE_WAIT_MS);
-        if (list) return this.direct(redis, keyspace, list.prefix, list.channels);
+      const size = await within(catalogue.size(), CATALOGUE_WAIT_MS);
+      if (size && keyspace > size.rows * KEYS_PER_CHANNEL) {
+        const probe = await this.probeFor(catalogue, `${size.prefix} ${size.fingerprint}`, size.prefix);
+        if (probe) return this.direct(redis, keyspace, size.prefix, probe);
       }
     }
     return this.scan(redis, keyspace, skips);
+  }
+
+  /** The database's channels and their probes, read and encoded again only when the set changed (or grew old). */
+  private async probeFor(catalogue: ChannelCatalogue, key: string, prefix: KeyPrefix) {
+    const now = Date.now();
+    const kept = this.probe;
+    if (kept && kept.key === key && now - kept.at < CHANNEL_LIST_MAX_AGE_MS) return kept;
+    const channels = await within(catalogue.list(), CATALOGUE_WAIT_MS);
+    if (!channels) return undefined;
+    const exists = PreparedPipeline.of(channels.map(({ uuid }) => ['EXISTS', `${prefix}channel:${uuid.toLowerCase()}:metadata`]));
+    this.probe = { key, channels, exists, at: now };
+    return this.probe;
   }
 
   private async scan(redis: Redis, keyspace: number, skips: SkipRecorder): Promise<Discovered> {
@@ -122,16 +140,18 @@ export class LiveDiscovery {
     return { mode: 'scan', keyspace, ...found };
   }
 
-  private async direct(redis: Redis, keyspace: number, prefix: KeyPrefix, channels: readonly ChannelKey[]): Promise<Discovered> {
+  private async direct(
+    redis: Redis,
+    keyspace: number,
+    prefix: KeyPrefix,
+    probe: { readonly channels: readonly ChannelKey[]; readonly exists: PreparedPipeline },
+  ): Promise<Discovered> {
     await this.vod.completeOnce(redis);
-    const batch = new Batch();
-    const exists = channels.map((channel) => {
-      const uuid = channel.uuid.toLowerCase();
-      return { id: channel.id, uuid, found: batch.add(['EXISTS', `${prefix}channel:${uuid}:metadata`], (reply) => reply === 1) };
-    });
-    this.vod.page(batch);
-    await batch.run(redis);
-    const live = exists.filter((channel) => channel.found()).sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    const replies = await redis.pipeline(probe.exists);
+    const live = probe.channels
+      .filter((_, i) => replies[i] === 1)
+      .map(({ id, uuid }) => ({ id, uuid: uuid.toLowerCase() }))
+      .sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
     return {
       mode: 'direct',
       keyspace,

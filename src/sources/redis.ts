@@ -5,7 +5,7 @@
  */
 import type { RedisConfig } from '../config/settings.js';
 import type { Logger } from '../log.js';
-import { RespConnection, RespError, type RespValue } from './resp.js';
+import { encodePipeline, RespConnection, RespError, type RespValue } from './resp.js';
 import { nodeTlsOptions } from './tls.js';
 
 const READ_ONLY_COMMANDS = new Set(['DBSIZE', 'SCAN', 'HMGET', 'SMEMBERS', 'MGET', 'GET', 'EXISTS', 'SCARD']);
@@ -15,6 +15,25 @@ const READ_ONLY_COMMANDS = new Set(['DBSIZE', 'SCAN', 'HMGET', 'SMEMBERS', 'MGET
  */
 const SCAN_COUNT = '10000';
 const CONNECT_TIMEOUT_MS = 3000;
+
+/** Read commands checked and encoded once, to be sent as they are in many scrapes (RedisSource.prepare). */
+export class PreparedPipeline {
+  private constructor(
+    readonly encoded: Buffer,
+    readonly count: number,
+  ) {}
+
+  static of(commands: readonly (readonly string[])[]): PreparedPipeline {
+    for (const command of commands) refuseUnlessReadOnly(command);
+    return new PreparedPipeline(encodePipeline(commands), commands.length);
+  }
+}
+
+function refuseUnlessReadOnly(command: readonly string[]): void {
+  const name = (command[0] ?? '').toUpperCase();
+  if (!READ_ONLY_COMMANDS.has(name))
+    throw new Error(`refused to send ${name || 'an empty command'} to Redis: only read commands are allowed`);
+}
 
 export class RedisSource {
   private connection: RespConnection | undefined;
@@ -29,17 +48,13 @@ export class RedisSource {
   roundTrips = 0;
 
   /** Runs read commands as one pipeline. A reply that is a Redis error (e.g. WRONGTYPE) comes back as RespError. */
-  async pipeline(commands: readonly (readonly string[])[]): Promise<RespValue[]> {
-    if (commands.length === 0) return [];
-    for (const command of commands) {
-      const name = (command[0] ?? '').toUpperCase();
-      if (!READ_ONLY_COMMANDS.has(name))
-        throw new Error(`refused to send ${name || 'an empty command'} to Redis: only read commands are allowed`);
-    }
+  async pipeline(commands: readonly (readonly string[])[] | PreparedPipeline): Promise<RespValue[]> {
+    const prepared = commands instanceof PreparedPipeline ? commands : PreparedPipeline.of(commands);
+    if (prepared.count === 0) return [];
     const connection = await this.connect();
     try {
       this.roundTrips++;
-      return await connection.pipeline(commands);
+      return await connection.send(prepared.encoded, prepared.count);
     } catch (error) {
       this.drop();
       throw error;
