@@ -3,7 +3,7 @@
  * - scan: walk the whole keyspace (SCAN), at a cost that follows the number of keys, Dispatcharr's or not;
  * - direct: ask whether the metadata key of each channel the database knows exists (EXISTS, one pipeline), at a cost
  *   that follows the number of channels, and find VOD sessions with a walk carried over from scrape to scrape.
- * DBSIZE (constant time) says how large the keyspace is; the planner's row estimate says how many channels there are.
+ * DBSIZE (constant time) says how large the keyspace is; the schema-level statement counts the channels.
  */
 import type { SkipRecorder } from '../skips.js';
 import { UUID } from './field-checks.js';
@@ -13,10 +13,14 @@ import { VOD_KEY_PREFIX, VodKeyWalk } from './vod-key-walk.js';
 export type KeyPrefix = 'live:' | 'ts_proxy:';
 export type DiscoveryMode = 'scan' | 'direct';
 
-/** A keyspace this small is walked whatever the number of channels: a page or two. */
-const ALWAYS_SCAN_KEYS = 20_000;
-/** Asking after one channel costs about as much as walking this many keys (bench/RESULTS.md, "discovery"). */
-const KEYS_PER_CHANNEL = 4;
+/**
+ * Measured on loopback (the calibration in bench/RESULTS.md): asking after a channel costs about what walking a key
+ * costs (2.5 to 4 µs each, client and server), and the direct route also walks two pages of the VOD walk per scrape,
+ * which costs Redis what walking 20,000 keys does. So the keyspace is walked unless it holds more keys than that
+ * plus one per channel.
+ */
+const DIRECT_FIXED_KEYS = 20_000;
+const KEYS_PER_CHANNEL = 1;
 /** How long the choice waits for the database before walking the keyspace instead. */
 const CATALOGUE_WAIT_MS = 1_000;
 /** The channel list is read again when the set's fingerprint changes, and at least this often. */
@@ -112,9 +116,9 @@ export class LiveDiscovery {
   async discover(redis: Redis, catalogue: ChannelCatalogue | undefined, skips: SkipRecorder): Promise<Discovered> {
     const [reply] = await redis.pipeline([['DBSIZE']]);
     const keyspace = typeof reply === 'number' ? reply : 0;
-    if (catalogue && keyspace > ALWAYS_SCAN_KEYS) {
+    if (catalogue && keyspace > DIRECT_FIXED_KEYS) {
       const size = await within(catalogue.size(), CATALOGUE_WAIT_MS);
-      if (size && keyspace > size.rows * KEYS_PER_CHANNEL) {
+      if (size && keyspace > DIRECT_FIXED_KEYS + size.rows * KEYS_PER_CHANNEL) {
         const probe = await this.probeFor(catalogue, `${size.prefix} ${size.fingerprint}`, size.prefix);
         if (probe) return this.direct(redis, keyspace, size.prefix, probe);
       }
