@@ -11,6 +11,7 @@ import { createLogger } from './log.js';
 import { Scraper } from './scrape/scraper.js';
 import { DispatcharrVersion } from './sources/dispatcharr-version.js';
 import { PostgresSource } from './sources/postgres.js';
+import { EventLog } from './sources/event-log.js';
 import { LiveDiscovery } from './sources/live-discovery.js';
 import { RedisSource } from './sources/redis.js';
 import { EXPORTER_VERSION } from './version.js';
@@ -59,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const scraper = new Scraper({
     collectors: defaultCollectors({ version: EXPORTER_VERSION, accessLog: config.accessLog }),
-    sources: { db, redis, dispatcharrVersion: () => version.get(), liveDiscovery: new LiveDiscovery() },
+    sources: { db, redis, dispatcharrVersion: () => version.get(), liveDiscovery: new LiveDiscovery(), eventLog: new EventLog() },
     settings:
       config.pluginKey === undefined ? fixedSettings(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
     logger,

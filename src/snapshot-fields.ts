@@ -14,6 +14,8 @@ export const METADATA_FIELDS = [
   'ffmpeg_speed',
   'video_codec',
   'resolution',
+  'stream_switch_time',
+  'stream_switch_reason',
 ] as const;
 export type MetadataField = (typeof METADATA_FIELDS)[number];
 

@@ -1,6 +1,7 @@
 /** The typed snapshot of one scrape: everything the collectors (pure functions of a snapshot and the settings) may read,
  * gathered once per scrape from PostgreSQL (and, for live families, Redis). The VOD catalogue types are in snapshot-vod.ts. */
 import type { Skip } from './skips.js';
+import type { EventTotals } from './snapshot-events.js';
 import type { VodContent } from './snapshot-vod.js';
 
 /** What the applied Django migrations say about the database layout. */
@@ -100,6 +101,8 @@ export interface LiveChannel {
   readonly metadata: Fields<MetadataField>;
   /** Clients whose hash still exists; ids left in the set after their hash expired are not here. */
   readonly clients: readonly LiveClient[];
+  /** `last_data`: when the proxy last received data from the provider (epoch seconds as text); gone 60 s after. */
+  readonly lastData?: string;
 }
 
 export interface VodSession {
@@ -188,6 +191,7 @@ export interface Parts {
   readonly programmes: readonly ChannelProgrammes[];
   readonly users: readonly User[];
   readonly vodCatalogue: readonly VodContent[];
+  readonly events: EventTotals;
 }
 
 export type PartName = keyof Parts;

@@ -10,12 +10,14 @@ import { channelsCollector } from './channels.js';
 import { type Collector, isEnabled, partsNeeded } from './collector.js';
 import { coreCollector, type ExporterIdentity } from './core.js';
 import { epgCollector } from './epg.js';
+import { eventsCollector } from './events.js';
 import { liveCountsCollector } from './live-counts.js';
 import { m3uCollector } from './m3u.js';
 import { clientsCollector } from './clients.js';
 import { profileConnectionsCollector } from './profile-connections.js';
 import { profilesCollector } from './profiles.js';
 import { programmingCollector } from './programming.js';
+import { streamActivityCollector } from './stream-activity.js';
 import { streamsCollector } from './streams.js';
 import { usersCollector, userStreamsCollector } from './users.js';
 import { vodCollector } from './vod.js';
@@ -29,12 +31,14 @@ export function defaultCollectors(identity: ExporterIdentity): Collector[] {
     channelsCollector,
     profilesCollector,
     profileConnectionsCollector,
+    streamActivityCollector,
     streamsCollector,
     programmingCollector,
     clientsCollector,
     usersCollector,
     userStreamsCollector,
     vodCollector,
+    eventsCollector,
     liveCountsCollector,
   ];
 }

@@ -6,6 +6,7 @@ import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.
 import { readProgrammes } from '../sources/dispatcharr-programmes.js';
 import { liveKeyPrefix, readChannelKeys } from '../sources/dispatcharr-channel-keys.js';
 import { readLiveState } from '../sources/dispatcharr-redis.js';
+import type { EventLog } from '../sources/event-log.js';
 import type { ChannelCatalogue, LiveDiscovery } from '../sources/live-discovery.js';
 import { readUsers } from '../sources/dispatcharr-users.js';
 import { readVodCatalogue } from '../sources/dispatcharr-vod.js';
@@ -20,6 +21,8 @@ export interface SnapshotSources {
   readonly dispatcharrVersion: () => Promise<string>;
   /** Chooses how each collection finds the live keys; it keeps the VOD walk from one collection to the next. */
   readonly liveDiscovery: LiveDiscovery;
+  /** Counts Dispatcharr's system events from one collection to the next. */
+  readonly eventLog: EventLog;
 }
 
 type DatabasePart = Exclude<PartName, 'database' | 'live'>;
@@ -31,6 +34,7 @@ type DatabaseReader<K extends DatabasePart> = (
   time: number,
   /** Where the reader reports the malformed values it leaves out. */
   skips: SkipRecorder,
+  sources: SnapshotSources,
 ) => Promise<Parts[K]>;
 
 const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
@@ -52,6 +56,7 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
     if (!live) throw new Error('live state unavailable');
     return readVodCatalogue(db, live, skips);
   },
+  events: (db, level, _live, _time, _skips, sources) => sources.eventLog.advance(db, level),
 };
 
 /** Database parts that also need the live state from Redis. */
@@ -133,7 +138,7 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
       liveState = state.value;
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
-    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveState, time, skips), deadline, name)));
+    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveState, time, skips, sources), deadline, name)));
   };
   const readers = (Object.keys(DATABASE_READERS) as DatabasePart[]).filter((name) => needs.has(name)).map(read);
 

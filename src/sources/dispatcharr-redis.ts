@@ -67,6 +67,23 @@ function mget(batch: Batch, keys: readonly string[], pattern: RegExp, skips: Ski
   return keys.length > 0 ? batch.add(['MGET', ...keys], (reply) => numericMap(keys, pattern, reply, skips)) : () => ({});
 }
 
+/** The `last_data` times of the channels, in their order: one MGET; a value that is not a time is recorded and left out. */
+function lastDataOf(batch: Batch, keys: readonly string[], now: number, skips: SkipRecorder): Slot<(string | undefined)[]> {
+  if (keys.length === 0) return () => [];
+  return batch.add(['MGET', ...keys], (reply) =>
+    keys.map((key, i) => {
+      const value = Array.isArray(reply) ? reply[i] : undefined;
+      if (typeof value !== 'string') return undefined;
+      const problem = fieldProblem('timestamp', value, now);
+      if (problem) {
+        skips.add({ source: 'redis', reason: problem, key });
+        return undefined;
+      }
+      return value;
+    }),
+  );
+}
+
 /** The entries whose hash still exists (HMGET found at least one field). */
 function present<F extends string>(entries: readonly { id: string; key: string; fields: Slot<Fields<F> | undefined> }[]) {
   return entries.flatMap(({ id, key, fields }) => {
@@ -124,6 +141,12 @@ export async function readLiveState(
     key,
     fields: hmget(first, key, VOD_FIELDS, skips),
   }));
+  const lastData = lastDataOf(
+    first,
+    channels.map((c) => `${c.key}:last_data`),
+    now,
+    skips,
+  );
   const reservedStreams = mget(first, found.reservedStreamKeys, RESERVED_STREAM_KEY, skips);
   const scannedProfiles = found.streamProfileKeys && mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY, skips);
   if (found.mode === 'direct') vodWalk.page(first);
@@ -153,13 +176,22 @@ export async function readLiveState(
     );
   await second.run(redis);
 
-  const live: LiveChannel[] = withClients.flatMap(({ uuid, key, metadata, clients }) => {
+  const lastDataTimes = lastData();
+  const live: LiveChannel[] = withClients.flatMap(({ uuid, key, metadata, clients }, i) => {
     const value = metadata();
     if (!value) return [];
     checkFields(METADATA_KINDS, value, `${key}:metadata`, now, skips);
     const connected = present(clients);
     for (const client of connected) checkFields(CLIENT_KINDS, client.fields, client.key, now, skips);
-    return [{ uuid, metadata: value, clients: connected.map(({ id, fields }) => ({ id, fields })) }];
+    const data = lastDataTimes[i];
+    return [
+      {
+        uuid,
+        metadata: value,
+        clients: connected.map(({ id, fields }) => ({ id, fields })),
+        ...(data !== undefined && { lastData: data }),
+      },
+    ];
   });
   const vodSessions = present(vod);
   const alive = new Set(vodSessions.map((session) => session.key));

@@ -29,6 +29,8 @@ export const METADATA_KINDS: Readonly<Record<MetadataField, FieldKind>> = {
   ffmpeg_speed: 'speed',
   video_codec: 'text',
   resolution: 'text',
+  stream_switch_time: 'timestamp',
+  stream_switch_reason: 'text',
 };
 
 export const CLIENT_KINDS: Readonly<Record<ClientField, FieldKind>> = {

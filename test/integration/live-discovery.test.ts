@@ -13,6 +13,7 @@ import { renderExposition } from '../../src/exposition/render.js';
 import { silentLogger } from '../../src/log.js';
 import { loadSnapshot } from '../../src/scrape/load-snapshot.js';
 import type { LiveState, Snapshot } from '../../src/snapshot.js';
+import { EventLog } from '../../src/sources/event-log.js';
 import { LiveDiscovery } from '../../src/sources/live-discovery.js';
 import { PostgresSource } from '../../src/sources/postgres.js';
 import { RedisSource } from '../../src/sources/redis.js';
@@ -59,7 +60,7 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
     let scanned: Snapshot;
     const collect = (discovery: LiveDiscovery) =>
       loadSnapshot(
-        { db: source, redis, dispatcharrVersion: async () => '0.29.0', liveDiscovery: discovery },
+        { db: source, redis, dispatcharrVersion: async () => '0.29.0', liveDiscovery: discovery, eventLog: new EventLog() },
         neededParts(collectors, everyGate),
         Date.now() + 10_000,
       );

@@ -12,6 +12,7 @@ import { loadSnapshot } from '../../src/scrape/load-snapshot.js';
 import { readSchemaLevel } from '../../src/sources/dispatcharr-db.js';
 import { readUsers } from '../../src/sources/dispatcharr-users.js';
 import { PostgresSource, type Queryable } from '../../src/sources/postgres.js';
+import { EventLog } from '../../src/sources/event-log.js';
 import { LiveDiscovery } from '../../src/sources/live-discovery.js';
 import { RedisSource } from '../../src/sources/redis.js';
 import { HOSTILE_USERNAME, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
@@ -94,7 +95,13 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
       const scrape = async (settings: ReturnType<typeof defaultSettings>) => {
         const db1 = counting(source);
-        const sources = { db: db1, redis, dispatcharrVersion: async () => '0.29.0', liveDiscovery: new LiveDiscovery() };
+        const sources = {
+          db: db1,
+          redis,
+          dispatcharrVersion: async () => '0.29.0',
+          liveDiscovery: new LiveDiscovery(),
+          eventLog: new EventLog(),
+        };
         await loadSnapshot(sources, neededParts(collectors, settings), Date.now() + 5000);
         return db1.statements;
       };
@@ -139,7 +146,13 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
 
       const settings = defaultSettings({ include_user_stats: true });
       const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
-      const sources = { db: source, redis, dispatcharrVersion: async () => '0.29.0', liveDiscovery: new LiveDiscovery() };
+      const sources = {
+        db: source,
+        redis,
+        dispatcharrVersion: async () => '0.29.0',
+        liveDiscovery: new LiveDiscovery(),
+        eventLog: new EventLog(),
+      };
       const snapshot = await loadSnapshot(sources, neededParts(collectors, settings), Date.now() + 5000);
       const { families, outcomes } = runCollectors(collectors, snapshot, settings, silentLogger);
       const m = parseExposition(renderExposition(families));

@@ -150,6 +150,10 @@ test('live state: the commands of both batches, in order, and what is made of th
       ['SMEMBERS', `live:channel:${WRONG}:clients`],
       ['HMGET', 'vod_persistent_connection:vod_1', ...VOD_FIELDS],
       ['HMGET', 'vod_persistent_connection:vod_2', ...VOD_FIELDS],
+      [
+        'MGET',
+        ...[`ts_proxy:channel:${A}`, `live:channel:${B}`, `live:channel:${GONE}`, `live:channel:${WRONG}`].map((k) => `${k}:last_data`),
+      ],
       ['MGET', 'channel_stream:7', 'channel_stream:8'],
       ['MGET', 'stream_profile:70'],
     ],
@@ -204,6 +208,7 @@ test('live state: an idle Redis takes two round trips (DBSIZE, one SCAN page), c
     [
       ['HMGET', key, ...METADATA_FIELDS],
       ['SMEMBERS', `live:channel:${A}:clients`],
+      ['MGET', `live:channel:${A}:last_data`],
     ],
   ]);
 });

@@ -13,6 +13,7 @@ const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
 test('only the parts that enabled collectors need are read', () => {
   assert.deepEqual([...neededParts(collectors, defaultSettings())].sort(), [
     'channelCounts',
+    'events',
     'live',
     'liveJoin',
     'm3uAccounts',

@@ -13,6 +13,7 @@ import { SKIP_REASONS, type Skip, SkipRecorder } from '../../src/skips.js';
 import type { LiveState } from '../../src/snapshot.js';
 import { isBadExpiry, readProfiles } from '../../src/sources/dispatcharr-db.js';
 import { readLiveState } from '../../src/sources/dispatcharr-redis.js';
+import { EventLog } from '../../src/sources/event-log.js';
 import { LiveDiscovery } from '../../src/sources/live-discovery.js';
 import { readVodCatalogue } from '../../src/sources/dispatcharr-vod.js';
 import { fieldProblem, FUTURE_TOLERANCE_SECONDS } from '../../src/sources/field-checks.js';
@@ -317,6 +318,7 @@ test('the scraper counts each collection once, publishes the counter from the fi
       redis: { ...redis, drop() {} } as unknown as RedisSource,
       dispatcharrVersion: () => Promise.resolve('0.29.0'),
       liveDiscovery: new LiveDiscovery(),
+      eventLog: new EventLog(),
     },
     settings: fixedSettings(defaultSettings()),
     logger,
