@@ -36,6 +36,10 @@ export interface M3uAccount {
   readonly serverUrl: string | null;
   readonly username: string | null;
   readonly streamCount: number;
+  /** `updated_at`: the last successful refresh, epoch seconds; null before the first. */
+  readonly refreshedAt: number | null;
+  /** Hours between scheduled refreshes; 0 = no schedule. */
+  readonly refreshIntervalHours: number;
 }
 
 export interface EpgSource {

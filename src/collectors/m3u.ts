@@ -25,6 +25,11 @@ function accountLabels(account: M3uAccount, settings: Settings, extra: Record<st
   return labels;
 }
 
+/** Labels that stay put while the account's status changes, so a refresh-time series is one series. */
+function refreshLabels(account: M3uAccount): Record<string, string> {
+  return { account_id: account.id, account_name: account.name };
+}
+
 /** Provider accounts, without the locked built-in account that holds user-made custom streams. */
 export function providerAccounts(accounts: readonly M3uAccount[]): M3uAccount[] {
   return accounts.filter((account) => !account.locked);
@@ -47,6 +52,16 @@ export const m3uCollector: Collector = {
         'dispatcharr_m3u_account_stream_count',
         'Streams Dispatcharr holds for the M3U account',
         accounts.map((a) => sample(a.streamCount, accountLabels(a, settings))),
+      ),
+      gauge(
+        'dispatcharr_m3u_account_last_refresh_timestamp_seconds',
+        'When the M3U account last refreshed successfully, as a Unix time in seconds (accounts that have refreshed)',
+        accounts.flatMap((a) => (a.refreshedAt === null ? [] : [sample(a.refreshedAt, refreshLabels(a))])),
+      ),
+      gauge(
+        'dispatcharr_m3u_account_refresh_interval_seconds',
+        'Seconds between scheduled refreshes of the active M3U account (0 = no schedule)',
+        accounts.filter((a) => a.isActive).map((a) => sample(Math.max(0, a.refreshIntervalHours) * 3600, refreshLabels(a))),
       ),
     ];
     if (settings.include_legacy_metrics) {

@@ -58,9 +58,12 @@ export async function readM3uAccounts(db: Queryable): Promise<M3uAccount[]> {
     server_url: string | null;
     username: string | null;
     stream_count: number;
+    refreshed_at: number | null;
+    refresh_interval: number;
   }>(
     `SELECT a.id::text AS id, a.name, a.account_type, a.status, a.is_active, a.locked, a.server_url, a.username,
-            COALESCE(s.stream_count, 0)::int AS stream_count
+            COALESCE(s.stream_count, 0)::int AS stream_count,
+            extract(epoch FROM a.updated_at)::float8 AS refreshed_at, a.refresh_interval
        FROM m3u_m3uaccount a
        LEFT JOIN (SELECT m3u_account_id, count(*) AS stream_count
                     FROM dispatcharr_channels_stream
@@ -78,6 +81,8 @@ export async function readM3uAccounts(db: Queryable): Promise<M3uAccount[]> {
     serverUrl: row.server_url,
     username: row.username,
     streamCount: row.stream_count,
+    refreshedAt: row.refreshed_at,
+    refreshIntervalHours: row.refresh_interval,
   }));
 }
 
