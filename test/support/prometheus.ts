@@ -48,7 +48,13 @@ function scrapeLines(options: ScrapeOptions): string[] {
   return lines;
 }
 
-export async function startPrometheus(dir: string, targets: string[], scrape: ScrapeOptions = {}): Promise<RunningPrometheus> {
+/** `ruleFiles` (absolute paths) are loaded and evaluated every second. */
+export async function startPrometheus(
+  dir: string,
+  targets: string[],
+  scrape: ScrapeOptions = {},
+  ruleFiles: readonly string[] = [],
+): Promise<RunningPrometheus> {
   const binary = requireBinary('prometheus', 'TEST_PROMETHEUS', 'prometheus');
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -56,6 +62,8 @@ export async function startPrometheus(dir: string, targets: string[], scrape: Sc
     'global:',
     '  scrape_interval: 1s',
     '  scrape_timeout: 1s',
+    '  evaluation_interval: 1s',
+    ...(ruleFiles.length > 0 ? ['rule_files:', ...ruleFiles.map((file) => `  - ${JSON.stringify(file)}`)] : []),
     'scrape_configs:',
     '  - job_name: dispatcharr',
     ...scrapeLines(scrape),
