@@ -13,7 +13,7 @@ import { VOD_EPISODE, VOD_MOVIE } from '../fixtures/vod-dataset.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { postgresEnv, type RunningExporter, startExporter } from '../support/exporter.js';
 import { type ParsedFamily, parseExposition, sampleValue } from '../support/exposition.js';
-import { assertGolden } from '../support/golden.js';
+import { assertGolden, VOLATILE } from '../support/golden.js';
 import { waitFor } from '../support/ports.js';
 import { promtoolCheckMetrics, type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
 import { allocateRedisDb, openRedisWriter, type RedisWriter, redisEnv } from '../support/redis.js';
@@ -24,8 +24,6 @@ const V3_FAMILIES = /^dispatcharr_(active_streams|active_clients|stream_|client_
 /** Values that move with the clock between two scrapes. */
 const CLOCK =
   /^dispatcharr_(stream_uptime_seconds|stream_avg_bitrate_bps|client_connection_duration_seconds|client_avg_transfer_rate_bps|client_current_transfer_rate_bps|stream_programming)\{/;
-const VOLATILE =
-  /^(process_|dispatcharr_exporter_collector_duration_seconds|dispatcharr_exporter_redis_round_trips|dispatcharr_profile_days_to_expiry|dispatcharr_profile_expiry_timestamp_seconds)/;
 
 interface UpstreamExpression {
   readonly source: string;

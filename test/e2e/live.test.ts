@@ -92,6 +92,22 @@ for (const [version, prefix] of [
       assert.equal(sampleValue(m, 'dispatcharr_stream_available_streams', movies()), 1);
     });
 
+    test('stalls: when data last came from the provider, and when and why the stream last switched, as Unix times', () => {
+      const close = (actual: number | undefined, expected: number) =>
+        assert.ok(actual !== undefined && Math.abs(actual - expected) < 0.01, `${actual} is not ${expected}`);
+      // News One started an hour ago, failed over 30 s later, and its last data came 60 s after the start.
+      close(sampleValue(m, 'dispatcharr_stream_last_data_timestamp_seconds', news()), scenario.now - 3600 + 60);
+      close(
+        sampleValue(m, 'dispatcharr_stream_last_switch_timestamp_seconds', { ...news(), reason: 'failover' }),
+        scenario.now - 3600 + 30,
+      );
+      assert.equal(
+        sampleValue(m, 'dispatcharr_stream_last_switch_timestamp_seconds', { ...sports(), reason: '' }),
+        undefined,
+        'never switched',
+      );
+    });
+
     test('clients, viewers and ghosts', () => {
       assert.equal(sampleValue(m, 'dispatcharr_stream_active_clients', news()), 3, 'the ghost client is not counted');
       assert.equal(sampleValue(m, 'dispatcharr_stream_viewers', news()), 2, 'two clients share one IP address');

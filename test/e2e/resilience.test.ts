@@ -148,8 +148,8 @@ describe('statements per scrape', () => {
   test('the same fixed number of statements for 10 and for 10,000 channels', async () => {
     const small = await countFor(10);
     const large = await countFor(10_000);
-    // schema level + accounts + EPG sources + channel counts + profiles
-    assert.equal(small.perScrape, 5);
+    // schema level + accounts + EPG sources + channel counts + profiles + system events
+    assert.equal(small.perScrape, 6);
     assert.equal(large.perScrape, small.perScrape);
     assert.equal(large.concurrent, large.perScrape, 'eight simultaneous scrapes cost one collection');
     for (const text of large.responses)
@@ -338,9 +338,9 @@ describe('statements per scrape', () => {
     }
     for (const layout of LAYOUTS) {
       const [first] = small[layout].scrapes;
-      // schema level + accounts + EPG sources + channel counts + profiles + live channels + usernames + now playing + users,
-      // and in the v3 layout the VOD catalogue for the sessions streaming
-      assert.equal(first, layout === 'v3' ? 10 : 9, layout);
+      // schema level + accounts + EPG sources + channel counts + profiles + live channels + usernames + now playing + users
+      // + system events, and in the v3 layout the VOD catalogue for the sessions streaming
+      assert.equal(first, layout === 'v3' ? 11 : 10, layout);
       assert.deepEqual(small[layout].scrapes, [first, first], `${layout}: the first scrape costs what the next one does`);
       assert.deepEqual(large[layout].scrapes, small[layout].scrapes, `${layout}: independent of live channels, clients and users`);
     }

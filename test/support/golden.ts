@@ -4,8 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Families whose values depend on the clock, the machine or the run, checked by other assertions. */
-const VOLATILE =
-  /^(process_|dispatcharr_exporter_collector_duration_seconds|dispatcharr_exporter_redis_round_trips|dispatcharr_profile_days_to_expiry|dispatcharr_profile_expiry_timestamp_seconds)/;
+export const VOLATILE =
+  /^(process_|dispatcharr_exporter_collector_duration_seconds|dispatcharr_exporter_redis_round_trips|dispatcharr_profile_days_to_expiry|dispatcharr_profile_expiry_timestamp_seconds|dispatcharr_stream_last_data_timestamp_seconds|dispatcharr_stream_last_switch_timestamp_seconds|dispatcharr_m3u_account_last_refresh_timestamp_seconds)/;
 
 export function stableExposition(text: string, port: number): string {
   const kept: string[] = [];
