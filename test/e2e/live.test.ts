@@ -353,6 +353,7 @@ describe("the seed README's queries in a real Prometheus", () => {
     assert.equal(answers.get('Clients per channel'), 3, 'joined with stream_metadata for the channel name');
     assert.ok((answers.get('Provider connections in use') ?? 0) >= 2);
     assert.ok((answers.get('Days until provider subscriptions expire') ?? 0) >= 1);
+    assert.equal(answers.get('Seconds since the provider last sent data'), 3, 'every live channel, with its name');
   });
 
   test('now playing joined with the channel name', async () => {
