@@ -1,13 +1,18 @@
 /** Dispatcharr's system events (`core_systemevent`) as the exporter counts them: totals since it started. */
 
-/** Every event type Dispatcharr v0.15 to v0.29 writes (the choices of its SystemEvent model; VOD ones from v0.2x). */
-export const EVENT_TYPES = [
+/** The events about a channel's stream, counted per channel as well. */
+export const CHANNEL_EVENT_TYPES = [
   'channel_start',
   'channel_stop',
   'channel_buffering',
   'channel_failover',
   'channel_reconnect',
   'channel_error',
+] as const;
+
+/** Every event type Dispatcharr v0.15 to v0.29 writes, in the order of its SystemEvent model's choices (VOD from v0.2x). */
+export const EVENT_TYPES = [
+  ...CHANNEL_EVENT_TYPES,
   'client_connect',
   'client_disconnect',
   'recording_start',
@@ -24,16 +29,6 @@ export const EVENT_TYPES = [
   'epg_blocked',
   'vod_start',
   'vod_stop',
-] as const;
-
-/** The events about a channel's stream, counted per channel as well. */
-export const CHANNEL_EVENT_TYPES = [
-  'channel_start',
-  'channel_stop',
-  'channel_buffering',
-  'channel_failover',
-  'channel_reconnect',
-  'channel_error',
 ] as const;
 export type ChannelEventType = (typeof CHANNEL_EVENT_TYPES)[number];
 

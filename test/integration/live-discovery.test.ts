@@ -13,16 +13,16 @@ import { renderExposition } from '../../src/exposition/render.js';
 import { silentLogger } from '../../src/log.js';
 import { loadSnapshot } from '../../src/scrape/load-snapshot.js';
 import type { LiveState, Snapshot } from '../../src/snapshot.js';
-import { EventLog } from '../../src/sources/event-log.js';
 import { LiveDiscovery } from '../../src/sources/live-discovery.js';
-import { PostgresSource } from '../../src/sources/postgres.js';
-import { RedisSource } from '../../src/sources/redis.js';
-import { seedDataset, type SeededDataset } from '../fixtures/dataset.js';
+import type { PostgresSource } from '../../src/sources/postgres.js';
+import type { RedisSource } from '../../src/sources/redis.js';
+import type { SeededDataset } from '../fixtures/dataset.js';
 import { writeLiveScenario } from '../fixtures/live-scenario.js';
 import { startChannel, startVod } from '../fixtures/redis-writer.js';
-import { createTestDatabase, postgresConfig, type SchemaVersion, type TestDatabase } from '../support/database.js';
-import { allocateRedisDb, openRedisWriter, redisUrl, type RedisWriter } from '../support/redis.js';
+import type { SchemaVersion } from '../support/database.js';
+import type { RedisWriter } from '../support/redis.js';
 import { defaultSettings } from '../support/settings.js';
+import { openSeededSources, type SeededSources, snapshotSources } from '../support/sources.js';
 
 /** The scenario's channel whose row was deleted while its proxy keys remain. */
 const DELETED = '6f1c2a8e-0000-4000-8000-00000000dead';
@@ -52,35 +52,22 @@ function render(snapshot: Snapshot, time: number): string {
 for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
   const prefix = version === 'v0.29' ? 'live:' : 'ts_proxy:';
   describe(`live-key discovery on the Dispatcharr ${version} schema (${prefix})`, () => {
-    let db: TestDatabase;
     let data: SeededDataset;
     let source: PostgresSource;
     let writer: RedisWriter;
     let redis: RedisSource;
     let scanned: Snapshot;
     const collect = (discovery: LiveDiscovery) =>
-      loadSnapshot(
-        { db: source, redis, dispatcharrVersion: async () => '0.29.0', liveDiscovery: discovery, eventLog: new EventLog() },
-        neededParts(collectors, everyGate),
-        Date.now() + 10_000,
-      );
+      loadSnapshot(snapshotSources(source, redis, { liveDiscovery: discovery }), neededParts(collectors, everyGate), Date.now() + 10_000);
+
+    let opened: SeededSources;
 
     before(async () => {
-      db = await createTestDatabase(version, 'discovery');
-      data = await seedDataset(db);
-      await db.client.query('ANALYZE dispatcharr_channels_channel');
-      source = new PostgresSource(postgresConfig(db.url), silentLogger);
-      writer = await openRedisWriter(allocateRedisDb());
+      opened = await openSeededSources(version, 'discovery');
+      ({ data, source, writer, redis } = opened);
       await writeLiveScenario(writer, prefix, data, version === 'v0.29');
-      const url = redisUrl();
-      redis = new RedisSource({ host: url.hostname, port: Number(url.port), db: writer.db, tls: false }, silentLogger);
     });
-    after(async () => {
-      redis.close();
-      writer.close();
-      await source.close();
-      await db.drop();
-    });
+    after(() => opened.close());
 
     test('a small keyspace is walked: every live key is found, the deleted channel too', async () => {
       scanned = await collect(new LiveDiscovery());

@@ -11,16 +11,15 @@ import { silentLogger } from '../../src/log.js';
 import { loadSnapshot } from '../../src/scrape/load-snapshot.js';
 import { readSchemaLevel } from '../../src/sources/dispatcharr-db.js';
 import { readUsers } from '../../src/sources/dispatcharr-users.js';
-import { PostgresSource, type Queryable } from '../../src/sources/postgres.js';
-import { EventLog } from '../../src/sources/event-log.js';
-import { LiveDiscovery } from '../../src/sources/live-discovery.js';
-import { RedisSource } from '../../src/sources/redis.js';
-import { HOSTILE_USERNAME, seedDataset, type SeededDataset } from '../fixtures/dataset.js';
+import type { PostgresSource, Queryable } from '../../src/sources/postgres.js';
+import type { RedisSource } from '../../src/sources/redis.js';
+import { HOSTILE_USERNAME, type SeededDataset } from '../fixtures/dataset.js';
 import { connectClient, startChannel, startVod } from '../fixtures/redis-writer.js';
-import { createTestDatabase, postgresConfig, type SchemaVersion, type TestDatabase } from '../support/database.js';
+import type { SchemaVersion, TestDatabase } from '../support/database.js';
 import { parseExposition, sampleValue } from '../support/exposition.js';
-import { allocateRedisDb, openRedisWriter, redisUrl, type RedisWriter } from '../support/redis.js';
+import type { RedisWriter } from '../support/redis.js';
 import { defaultSettings } from '../support/settings.js';
+import { openSeededSources, type SeededSources, snapshotSources } from '../support/sources.js';
 
 /** A database that records the statements it is given. */
 function counting(db: Queryable): Queryable & { statements: string[] } {
@@ -45,20 +44,13 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
     let writer: RedisWriter;
     let redis: RedisSource;
 
+    let opened: SeededSources;
+
     before(async () => {
-      db = await createTestDatabase(version, 'users');
-      data = await seedDataset(db);
-      source = new PostgresSource(postgresConfig(db.url), silentLogger);
-      writer = await openRedisWriter(allocateRedisDb());
-      const url = redisUrl();
-      redis = new RedisSource({ host: url.hostname, port: Number(url.port), db: writer.db, tls: false }, silentLogger);
+      opened = await openSeededSources(version, 'users');
+      ({ db, data, source, writer, redis } = opened);
     });
-    after(async () => {
-      redis.close();
-      writer.close();
-      await source.close();
-      await db.drop();
-    });
+    after(() => opened.close());
 
     test('the stream limit column is detected from the accounts migrations (0006, v0.22)', async () => {
       const level = await readSchemaLevel(source);
@@ -95,14 +87,7 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
       const scrape = async (settings: ReturnType<typeof defaultSettings>) => {
         const db1 = counting(source);
-        const sources = {
-          db: db1,
-          redis,
-          dispatcharrVersion: async () => '0.29.0',
-          liveDiscovery: new LiveDiscovery(),
-          eventLog: new EventLog(),
-        };
-        await loadSnapshot(sources, neededParts(collectors, settings), Date.now() + 5000);
+        await loadSnapshot(snapshotSources(db1, redis), neededParts(collectors, settings), Date.now() + 5000);
         return db1.statements;
       };
       const off = await scrape(defaultSettings());
@@ -146,14 +131,7 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
 
       const settings = defaultSettings({ include_user_stats: true });
       const collectors = defaultCollectors({ version: '1.0.0', accessLog: false });
-      const sources = {
-        db: source,
-        redis,
-        dispatcharrVersion: async () => '0.29.0',
-        liveDiscovery: new LiveDiscovery(),
-        eventLog: new EventLog(),
-      };
-      const snapshot = await loadSnapshot(sources, neededParts(collectors, settings), Date.now() + 5000);
+      const snapshot = await loadSnapshot(snapshotSources(source, redis), neededParts(collectors, settings), Date.now() + 5000);
       const { families, outcomes } = runCollectors(collectors, snapshot, settings, silentLogger);
       const m = parseExposition(renderExposition(families));
       assert.ok(outcomes.every((o) => o.success));
