@@ -8,6 +8,7 @@ import { ConnectionGuard } from './http/connection-guard.js';
 import { createHandler, listen } from './http/server.js';
 import { WebAccess } from './http/web-access.js';
 import { createLogger } from './log.js';
+import { startDemo } from './demo/collection.js';
 import { Scraper } from './scrape/scraper.js';
 import { DispatcharrVersion } from './sources/dispatcharr-version.js';
 import { PostgresSource } from './sources/postgres.js';
@@ -48,8 +49,10 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection', { error: errorMessage(reason) });
   });
-  const db = new PostgresSource(config.postgres, logger);
-  const redis = new RedisSource(config.redis, logger);
+  // Demo mode reads a simulation instead: no connection to PostgreSQL or Redis is ever made.
+  if (config.demo) logger.info('demo mode: serving a simulated Dispatcharr; PostgreSQL and Redis are not contacted');
+  const db = config.demo ? undefined : new PostgresSource(config.postgres, logger);
+  const redis = config.demo ? undefined : new RedisSource(config.redis, logger);
   const version = new DispatcharrVersion(
     {
       ...(config.dispatcharr.version !== undefined && { configured: config.dispatcharr.version }),
@@ -60,9 +63,13 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const scraper = new Scraper({
     collectors: defaultCollectors({ version: EXPORTER_VERSION, accessLog: config.accessLog }),
-    sources: { db, redis, dispatcharrVersion: () => version.get(), liveDiscovery: new LiveDiscovery(), eventLog: new EventLog() },
+    ...(db && redis
+      ? { sources: { db, redis, dispatcharrVersion: () => version.get(), liveDiscovery: new LiveDiscovery(), eventLog: new EventLog() } }
+      : { collect: startDemo() }),
     settings:
-      config.pluginKey === undefined ? fixedSettings(config.settings) : pluginSettings(db, config.pluginKey, config.settings, logger),
+      config.pluginKey === undefined || !db
+        ? fixedSettings(config.settings)
+        : pluginSettings(db, config.pluginKey, config.settings, logger),
     logger,
     collectionSeconds: config.scrapeTimeoutSeconds,
   });
@@ -72,7 +79,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(web && { access: web }),
     guard,
     scraper,
-    exporterVersion: EXPORTER_VERSION,
+    exporterVersion: config.demo ? `${EXPORTER_VERSION} (demo mode: a simulated Dispatcharr)` : EXPORTER_VERSION,
     defaultTimeoutSeconds: config.scrapeTimeoutSeconds,
     accessLog: config.accessLog,
     logger,
@@ -86,8 +93,8 @@ async function main(argv: readonly string[]): Promise<number> {
     await web?.watch();
   } catch (error) {
     process.stderr.write(`dispatcharr-exporter: cannot listen: ${errorMessage(error)}\n`);
-    await db.close();
-    redis.close();
+    await db?.close();
+    redis?.close();
     return 1;
   }
   // Ask the backends at once, so /health (the plugin's Check Server Status) is true from the start rather than
@@ -108,8 +115,8 @@ async function main(argv: readonly string[]): Promise<number> {
       web?.close();
       server.close();
       server.closeAllConnections();
-      redis.close();
-      db.close().finally(() => resolve(0));
+      redis?.close();
+      Promise.resolve(db?.close()).finally(() => resolve(0));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -2,7 +2,7 @@
 import { readWebConfig, WebConfigError } from '../http/web-config.js';
 import { readPostgres, readRedis } from './connections.js';
 import { ConfigError } from './errors.js';
-import { PLUGIN_OPTIONS } from './options.js';
+import { GATES, PLUGIN_OPTIONS } from './options.js';
 import { LEVELS, parseFlags, Resolver, readEnvironment } from './resolver.js';
 import type { Config, Settings } from './settings.js';
 
@@ -10,6 +10,12 @@ export type Command = { kind: 'run'; config: Config } | { kind: 'help' } | { kin
 
 function readSettings(r: Resolver): Settings {
   return Object.fromEntries(PLUGIN_OPTIONS.map((spec) => [spec.key, r.required(spec.key)])) as unknown as Settings;
+}
+
+/** Demo mode shows every current family: the include_* switches that no flag or variable sets are on, legacy ones aside. */
+function withDemoGates(r: Resolver, settings: Settings): Settings {
+  const unset = GATES.filter((gate) => gate !== 'include_legacy_metrics' && !r.rawAt('flags', gate) && !r.rawAt('env', gate));
+  return { ...settings, ...Object.fromEntries(unset.map((gate) => [gate, true])) };
 }
 
 /** Passwords given in a flag show in every process list: say so, and where they belong instead. */
@@ -59,8 +65,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Com
   const version = trimmed(r.get('dispatcharr_version'));
   const timestamp = trimmed(r.get('dispatcharr_timestamp'));
   const pluginKey = trimmed(r.get('plugin_key'));
+  const demo = r.required('demo');
   const config: Config = {
-    settings: readSettings(r),
+    settings: demo ? withDemoGates(r, readSettings(r)) : readSettings(r),
+    demo,
     logLevel: r.required('log_level'),
     accessLog: r.required('access_log'),
     limits: { maxConnections: r.required('max_connections'), maxRequests: r.required('max_requests') },

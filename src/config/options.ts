@@ -121,6 +121,12 @@ export const OPTIONS = [
     undefined,
     "Plugin mode: re-read this plugin's saved include_* and base_url settings from Dispatcharr's database on every scrape",
   ),
+  exporter(
+    'demo',
+    'boolean',
+    'false',
+    'Serve a simulated busy Dispatcharr instead of reading PostgreSQL and Redis, with every include_* switch on unless set (legacy ones aside)',
+  ),
   exporter('log_level', 'log-level', 'info', 'debug, info, warn or error'),
   exporter('access_log', 'boolean', 'false', 'Log every HTTP request'),
   exporter(

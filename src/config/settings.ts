@@ -42,6 +42,8 @@ export interface RedisConfig {
 
 export interface Config {
   readonly settings: Settings;
+  /** Demo mode: snapshots come from a simulated Dispatcharr; PostgreSQL and Redis are never contacted. */
+  readonly demo: boolean;
   readonly logLevel: LogLevel;
   readonly accessLog: boolean;
   readonly limits: { readonly maxConnections: number; readonly maxRequests: number };

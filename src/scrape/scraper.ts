@@ -11,7 +11,7 @@ import { renderExposition } from '../exposition/render.js';
 import type { Settings } from '../config/settings.js';
 import { NO_DISPATCHARR_SCHEMA } from '../sources/dispatcharr-db.js';
 import type { Logger } from '../log.js';
-import type { Snapshot } from '../snapshot.js';
+import type { PartName, Snapshot } from '../snapshot.js';
 import { type Collection, NOT_READY, type SnapshotSources, startCollection } from './load-snapshot.js';
 import type { SettingsSource } from './settings-source.js';
 import { SkippedValues } from './skipped-values.js';
@@ -23,14 +23,16 @@ export interface BackendHealth {
   last_check: string | null;
 }
 
-export interface ScraperOptions {
+/** Starts the collection of one snapshot: from Dispatcharr's backends, or from demo mode's simulation. */
+export type CollectionStarter = (needs: ReadonlySet<PartName>, deadline: number) => Collection;
+
+export type ScraperOptions = {
   readonly collectors: readonly Collector[];
-  readonly sources: SnapshotSources;
   readonly settings: SettingsSource;
   readonly logger: Logger;
   /** A collection may run this long, or as long as the request that starts it allows if that is longer. */
   readonly collectionSeconds: number;
-}
+} & ({ readonly sources: SnapshotSources } | { readonly collect: CollectionStarter });
 
 interface Flight {
   /** The collection once its settings are known. */
@@ -79,10 +81,13 @@ export class Scraper {
 
   private begin(deadline: number): Flight {
     const budget = Math.max(deadline, Date.now() + this.options.collectionSeconds * 1000);
-    const { collectors, sources, settings } = this.options;
+    const { collectors, settings } = this.options;
+    const origin = this.options;
+    const collect: CollectionStarter =
+      'collect' in origin ? origin.collect : (needs, until) => startCollection(origin.sources, needs, until);
     const started = settings.read(budget).then((current) => ({
       settings: current,
-      collection: startCollection(sources, neededParts(collectors, current), budget),
+      collection: collect(neededParts(collectors, current), budget),
     }));
     started
       .then(({ collection }) => collection.done)
