@@ -65,14 +65,26 @@ export class Scraper {
 
   /** Renders the exposition text by `deadline` (epoch milliseconds). Never rejects. */
   async scrape(deadline: number): Promise<string> {
+    const { snapshot, settings } = await this.snapshot(deadline);
+    return this.render(snapshot, settings);
+  }
+
+  /**
+   * The snapshot of the collection in flight (started if none is), as far as it got by `deadline`, and the settings
+   * it was read for. Never rejects.
+   */
+  async snapshot(deadline: number): Promise<{ snapshot: Snapshot; settings: Settings }> {
     this.inFlight ??= this.begin(deadline);
     const flight = this.inFlight;
     const started = await untilDeadline(flight.started, deadline);
-    if (!started) return this.render(this.nothingReady(this.options.settings.current()), this.options.settings.current());
+    if (!started) {
+      const settings = this.options.settings.current();
+      return { snapshot: this.nothingReady(settings), settings };
+    }
     const done = await untilDeadline(started.collection.done, deadline);
     // Counted before rendering, so this answer includes them; a partial snapshot's are counted once it is done.
     if (done) this.countSkips(done);
-    return this.render(done ?? started.collection.partial(), started.settings);
+    return { snapshot: done ?? started.collection.partial(), settings: started.settings };
   }
 
   health(): { postgres: BackendHealth; redis: BackendHealth; dispatcharr_version: string } {
