@@ -1,20 +1,24 @@
-/** Bundles the exporter into one CommonJS file with only built-in requires left (needed for a Node SEA). */
+/**
+ * Bundles the exporter into one CommonJS file with only built-in requires left (needed for a Node SEA). The file
+ * starts as a shell script that applies the heap budget and execs node on itself (src/heap-budget.ts).
+ */
 import { build } from 'esbuild';
 import { chmodSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { budgetShellLine } from '../src/heap-budget.js';
 
 const BUILTINS = new Set(builtinModules);
 
 const outfile = 'dist/dispatcharr-exporter.cjs';
 
 await build({
-  entryPoints: ['src/cli.ts'],
+  entryPoints: ['src/main.ts'],
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   outfile,
-  banner: { js: '#!/usr/bin/env node' },
+  banner: { js: `#!/bin/sh\n${budgetShellLine()}` },
   legalComments: 'none',
   logLevel: 'warning',
   // pg only loads pg-native when asked for its native binding, which the exporter never does.

@@ -1,50 +1,88 @@
 /** Text exposition format 0.0.4: one contiguous block per family, HELP and TYPE first. */
+import { type Body, ChunkWriter } from './chunks.js';
 import type { Labels, MetricFamily } from './family.js';
 import { formatValue, pythonFloat } from './numbers.js';
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+const LABEL_SPECIALS = /[\\"\n]/;
+const LABEL_SPECIALS_ALL = /[\\"\n]/g;
+const HELP_SPECIALS = /[\\\n]/;
+const HELP_SPECIALS_ALL = /[\\\n]/g;
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n' };
+const escapeOne = (special: string): string => ESCAPES[special] ?? special;
+
+/** Backslash, double quote and line feed escaped; most values hold none, and are returned as they are. */
 export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return LABEL_SPECIALS.test(value) ? value.replace(LABEL_SPECIALS_ALL, escapeOne) : value;
 }
 
 function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  return HELP_SPECIALS.test(text) ? text.replace(HELP_SPECIALS_ALL, escapeOne) : text;
 }
 
 function renderLabels(labels: Labels): string {
-  const names = Object.keys(labels);
-  if (names.length === 0) return '';
-  const pairs = names.map((name) => `${name}="${escapeLabelValue(labels[name] ?? '')}"`);
-  return `{${pairs.join(',')}}`;
+  let out = '';
+  for (const name of Object.keys(labels)) out += `${out === '' ? '{' : ','}${name}="${escapeLabelValue(labels[name] ?? '')}"`;
+  return out === '' ? '' : `${out}}`;
+}
+
+/** Where rendered text goes: a list of strings, or UTF-8 chunks. */
+interface TextSink {
+  write(text: string): void;
+}
+
+/** The families that share a name, in the order their names first appear. */
+function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFamily[]> {
+  const groups = new Map<string, MetricFamily[]>();
+  for (const family of families) {
+    const group = groups.get(family.name);
+    if (group) group.push(family);
+    else groups.set(family.name, [family]);
+  }
+  return groups.values();
 }
 
 /**
  * Writes the families in input order. Families that share a name are merged into the first one's
  * block, and a repeated series (same name and labels) is written once, the first one winning, so the
- * output is deterministic for a given snapshot.
+ * output is deterministic for a given snapshot. One block is in progress at a time: a line goes to the
+ * sink as soon as it is known, so only the current block's label sets are held.
  */
+function writeExposition(families: readonly MetricFamily[], sink: TextSink): void {
+  const seen = new Set<string>();
+  for (const group of byName(families)) {
+    const [head] = group;
+    if (head === undefined) continue;
+    let headerWritten = false;
+    seen.clear();
+    for (const family of group) {
+      const format = family.valueFormat === 'python-float' ? pythonFloat : formatValue;
+      for (const s of family.samples) {
+        const labels = renderLabels(s.labels);
+        if (seen.has(labels)) continue;
+        seen.add(labels);
+        if (!headerWritten) {
+          sink.write(`# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`);
+          headerWritten = true;
+        }
+        const value = Number.isFinite(s.value) ? format(s.value) : formatValue(s.value);
+        sink.write(`${family.name}${labels} ${value}\n`);
+      }
+    }
+  }
+}
+
+/** The exposition as one string (tests, small outputs). */
 export function renderExposition(families: readonly MetricFamily[]): string {
-  const blocks = new Map<string, { head: MetricFamily; lines: string[]; seen: Set<string> }>();
-  for (const family of families) {
-    let block = blocks.get(family.name);
-    if (!block) {
-      block = { head: family, lines: [], seen: new Set() };
-      blocks.set(family.name, block);
-    }
-    const format = family.valueFormat === 'python-float' ? pythonFloat : formatValue;
-    for (const s of family.samples) {
-      const labels = renderLabels(s.labels);
-      if (block.seen.has(labels)) continue;
-      block.seen.add(labels);
-      const value = Number.isFinite(s.value) ? format(s.value) : formatValue(s.value);
-      block.lines.push(`${family.name}${labels} ${value}`);
-    }
-  }
-  let out = '';
-  for (const { head, lines } of blocks.values()) {
-    if (lines.length === 0) continue;
-    out += `# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n${lines.join('\n')}\n`;
-  }
-  return out;
+  const parts: string[] = [];
+  writeExposition(families, { write: (text) => parts.push(text) });
+  return parts.join('');
+}
+
+/** The exposition as UTF-8 chunks in reused buffers, byte for byte the UTF-8 encoding of renderExposition's text. */
+export function renderExpositionBody(families: readonly MetricFamily[]): Body {
+  const writer = new ChunkWriter();
+  writeExposition(families, writer);
+  return writer.finish();
 }

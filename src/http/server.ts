@@ -1,13 +1,13 @@
 /** HTTP front: /metrics, /health and a landing page on node:http, or node:https with a web configuration file. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { gzipSync } from 'node:zlib';
 import { CONTENT_TYPE } from '../exposition/render.js';
 import type { Logger } from '../log.js';
 import type { Scraper } from '../scrape/scraper.js';
 import { scrapeDeadline } from '../scrape/deadline.js';
 import { type ConnectionGuard, FIRST_REQUEST_TIMEOUT_MS } from './connection-guard.js';
-import { acceptsGzip } from './encoding.js';
+import { type Body, bodyFromText } from '../exposition/chunks.js';
+import { sendBody } from './respond.js';
 import { landingPage } from './landing.js';
 import { errorMessage } from '../error-message.js';
 import { AUTHENTICATE_HEADER } from './basic-auth.js';
@@ -43,26 +43,16 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 const START_TIME = Date.now();
 
+/** Answers with `body` as `type`; a text is copied into pooled chunks slice by slice, never as one more full copy. */
 function send(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
   type: string,
-  body: string,
+  body: string | Body,
   extra: Record<string, string> = {},
-): void {
-  let payload: Buffer = Buffer.from(body, 'utf8');
-  const headers: Record<string, string | number> = { 'Content-Type': type, ...extra };
-  if (payload.length > 1024) {
-    headers['Vary'] = 'Accept-Encoding';
-    if (acceptsGzip(req)) {
-      payload = gzipSync(payload);
-      headers['Content-Encoding'] = 'gzip';
-    }
-  }
-  headers['Content-Length'] = payload.length;
-  res.writeHead(status, headers);
-  res.end(req.method === 'HEAD' ? undefined : payload);
+): Promise<void> {
+  return sendBody(req, res, status, { 'Content-Type': type, ...extra }, typeof body === 'string' ? bodyFromText(body) : body);
 }
 
 export function createHandler(options: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -124,10 +114,10 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
     scraper
       .scrape(deadline)
       .then(
-        (text) => send(req, res, 200, CONTENT_TYPE, text),
+        (exposition) => send(req, res, 200, CONTENT_TYPE, exposition),
         (error: unknown) => {
           logger.error('scrape failed', { error: errorMessage(error) });
-          send(req, res, 500, 'text/plain; charset=utf-8', '# scrape failed; see the exporter log\n');
+          return send(req, res, 500, 'text/plain; charset=utf-8', '# scrape failed; see the exporter log\n');
         },
       )
       .finally(() => options.guard.endRequest());
@@ -141,7 +131,7 @@ function unauthorized(req: IncomingMessage, res: ServerResponse): void {
     res.shouldKeepAlive = false;
     extra['Connection'] = 'close';
   }
-  send(req, res, 401, 'text/plain; charset=utf-8', 'Unauthorized\n', extra);
+  void send(req, res, 401, 'text/plain; charset=utf-8', 'Unauthorized\n', extra);
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -17,10 +17,10 @@ import { sendBody } from '../../src/http/respond.js';
 
 /** The renderer as it was before the chunked one (per-family line arrays joined into one string): the oracle. */
 function referenceRender(families: readonly MetricFamily[]): string {
-  const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  const escapeValue = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
   const labelsText = (labels: Labels) => {
     const names = Object.keys(labels);
-    return names.length === 0 ? '' : `{${names.map((name) => `${name}="${escape(labels[name] ?? '')}"`).join(',')}}`;
+    return names.length === 0 ? '' : `{${names.map((name) => `${name}="${escapeValue(labels[name] ?? '')}"`).join(',')}}`;
   };
   const blocks = new Map<string, { head: MetricFamily; lines: string[]; seen: Set<string> }>();
   for (const family of families) {
@@ -68,7 +68,11 @@ const familyArbitrary: fc.Arbitrary<MetricFamily> = fc
     ),
   })
   .map(({ name, help, counter: isCounter, python, samples }) => {
-    const family = (isCounter ? counter : gauge)(name, help, samples.map((s) => sample(s.value, s.labels)));
+    const family = (isCounter ? counter : gauge)(
+      name,
+      help,
+      samples.map((s) => sample(s.value, s.labels)),
+    );
     return python ? { ...family, valueFormat: 'python-float' as const } : family;
   });
 
@@ -91,7 +95,10 @@ describe('chunked exposition', () => {
     const clients = Array.from({ length: 20_000 }, (_, i) =>
       sample(i, { client_id: `client_${i}`, user_agent: `VLC "3.0" \\ 📺 ${i}`, ip_address: `192.0.2.${i % 256}` }),
     );
-    const families = [gauge('dispatcharr_client_info', 'Per-viewer information', clients), gauge('long', 'h', [sample(1, { v: 'y'.repeat(100_000) })])];
+    const families = [
+      gauge('dispatcharr_client_info', 'Per-viewer information', clients),
+      gauge('long', 'h', [sample(1, { v: 'y'.repeat(100_000) })]),
+    ];
     const body = renderExpositionBody(families);
     assert.ok(body.chunks.length > 20, `${body.chunks.length} chunks`);
     assert.ok(body.chunks.slice(0, -1).every((chunk) => chunk.length <= CHUNK_BYTES));
@@ -107,7 +114,13 @@ describe('chunked exposition', () => {
   });
 
   test('released buffers are reused once, and a second release gives nothing back twice', () => {
-    const families = [gauge('m', 'h', Array.from({ length: 5000 }, (_, i) => sample(i, { i: String(i).repeat(20) })))];
+    const families = [
+      gauge(
+        'm',
+        'h',
+        Array.from({ length: 5000 }, (_, i) => sample(i, { i: String(i).repeat(20) })),
+      ),
+    ];
     const first = renderExpositionBody(families);
     const before = pooledChunks();
     first.release();
@@ -124,7 +137,13 @@ describe('chunked exposition', () => {
 describe('sending a chunked body', () => {
   let server: Server;
   let port = 0;
-  const families = [gauge('dispatcharr_stream_info', 'Stream "info"', Array.from({ length: 8000 }, (_, i) => sample(i, { name: `Chan ${i} 📺` })))];
+  const families = [
+    gauge(
+      'dispatcharr_stream_info',
+      'Stream "info"',
+      Array.from({ length: 8000 }, (_, i) => sample(i, { name: `Chan ${i} 📺` })),
+    ),
+  ];
   const expected = Buffer.from(referenceRender(families), 'utf8');
 
   before(async () => {

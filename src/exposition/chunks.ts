@@ -1,0 +1,104 @@
+/**
+ * A response body as UTF-8 chunks written into reused buffers, so a body of several megabytes never exists
+ * as one large string (two bytes a character once any label holds a character beyond Latin-1) nor as one
+ * large Buffer: it lives outside the V8 heap, in buffers the next scrape writes into again.
+ */
+
+/** Size of a pooled chunk; a single line longer than this gets a buffer of its own. */
+export const CHUNK_BYTES = 64 * 1024;
+/** Chunks kept for reuse between scrapes (4 MiB), enough for the body of a large installation. */
+const POOL_LIMIT = 64;
+/** Characters of a text encoded at once by bodyFromText: at most 3 bytes each, so a slice never exceeds a chunk. */
+const TEXT_SLICE = 8 * 1024;
+
+const pool: Buffer[] = [];
+
+export interface Body {
+  /** The bytes, in order. */
+  readonly chunks: readonly Buffer[];
+  readonly byteLength: number;
+  /**
+   * Gives the buffers back for reuse. Call it once nothing reads `chunks` any more (the response is finished,
+   * or compressed); calling it again does nothing.
+   */
+  release(): void;
+}
+
+/** Appends text as UTF-8, filling a pooled buffer before taking the next one; `finish` hands the result over. */
+export class ChunkWriter {
+  private readonly chunks: Buffer[] = [];
+  private readonly backing: Buffer[] = [];
+  private current: Buffer | undefined;
+  private used = 0;
+  private total = 0;
+
+  write(text: string): void {
+    if (text.length === 0) return;
+    const room = this.current === undefined ? 0 : this.current.length - this.used;
+    // A UTF-16 code unit is at most 3 UTF-8 bytes, so the exact length is needed only near the end of a chunk.
+    if (text.length * 3 > room) {
+      const bytes = Buffer.byteLength(text, 'utf8');
+      if (bytes > room) this.next(bytes);
+    }
+    const current = this.current as Buffer;
+    const written = current.write(text, this.used, 'utf8');
+    this.used += written;
+    this.total += written;
+  }
+
+  finish(): Body {
+    this.seal();
+    const { chunks, backing } = this;
+    let released = false;
+    return {
+      chunks,
+      byteLength: this.total,
+      release() {
+        if (released) return;
+        released = true;
+        for (const buffer of backing) if (buffer.length === CHUNK_BYTES && pool.length < POOL_LIMIT) pool.push(buffer);
+      },
+    };
+  }
+
+  private next(atLeast: number): void {
+    this.seal();
+    const buffer = atLeast <= CHUNK_BYTES ? (pool.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(atLeast);
+    this.backing.push(buffer);
+    this.current = buffer;
+    this.used = 0;
+  }
+
+  private seal(): void {
+    if (this.current !== undefined && this.used > 0) this.chunks.push(this.current.subarray(0, this.used));
+    this.current = undefined;
+    this.used = 0;
+  }
+}
+
+/** A text already in memory as a body, encoded slice by slice into pooled chunks rather than into one new Buffer. */
+export function bodyFromText(text: string): Body {
+  if (text.length <= TEXT_SLICE) {
+    const bytes = Buffer.from(text, 'utf8');
+    return { chunks: bytes.length > 0 ? [bytes] : [], byteLength: bytes.length, release: () => undefined };
+  }
+  const writer = new ChunkWriter();
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + TEXT_SLICE);
+    // Never cut between the two halves of a surrogate pair: each half alone would be written as U+FFFD.
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+    writer.write(text.slice(start, end));
+    start = end;
+  }
+  return writer.finish();
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** Buffers waiting in the pool (for tests). */
+export function pooledChunks(): number {
+  return pool.length;
+}

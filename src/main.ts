@@ -1,0 +1,8 @@
+/** The bundle's entry: the heap budget before anything else loads (it may re-execute this process), then the exporter. */
+import { applyHeapBudget } from './heap-budget.js';
+
+applyHeapBudget();
+import('./cli.js').catch((error: unknown) => {
+  process.stderr.write(`dispatcharr-exporter: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
