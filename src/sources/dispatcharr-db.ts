@@ -125,15 +125,19 @@ export async function readChannelCounts(db: Queryable, level: SchemaLevel): Prom
     groups: number;
     profiles: { id: string; name: string; enabled: number }[];
   }>(
-    `SELECT (SELECT count(*) FROM dispatcharr_channels_channel)::int AS total,
-            (SELECT count(*) FROM dispatcharr_channels_channel c WHERE ${served})::int AS enabled,
+    `WITH counts AS (SELECT count(*) AS total, count(*) FILTER (WHERE ${served}) AS enabled FROM dispatcharr_channels_channel c),
+     per_profile AS (
+       SELECT m.channel_profile_id, count(*) AS enabled
+         FROM dispatcharr_channels_channelprofilemembership m
+         JOIN dispatcharr_channels_channel c ON c.id = m.channel_id
+        WHERE m.enabled AND ${served}
+        GROUP BY m.channel_profile_id)
+     SELECT counts.total::int AS total, counts.enabled::int AS enabled,
             (SELECT count(*) FROM dispatcharr_channels_channelgroup)::int AS groups,
-            (SELECT COALESCE(json_agg(json_build_object('id', p.id::text, 'name', p.name, 'enabled', p.enabled) ORDER BY p.id), '[]'::json)
-               FROM (SELECT cp.id, cp.name,
-                            (SELECT count(*) FROM dispatcharr_channels_channelprofilemembership m
-                               JOIN dispatcharr_channels_channel c ON c.id = m.channel_id
-                              WHERE m.channel_profile_id = cp.id AND m.enabled AND ${served})::int AS enabled
-                       FROM dispatcharr_channels_channelprofile cp) p) AS profiles`,
+            (SELECT COALESCE(json_agg(json_build_object('id', cp.id::text, 'name', cp.name, 'enabled', COALESCE(pp.enabled, 0)) ORDER BY cp.id), '[]'::json)
+               FROM dispatcharr_channels_channelprofile cp
+               LEFT JOIN per_profile pp ON pp.channel_profile_id = cp.id) AS profiles
+       FROM counts`,
   );
   const row = rows[0];
   if (!row) throw new Error('channel count query returned no row');

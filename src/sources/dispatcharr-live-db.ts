@@ -83,7 +83,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
             p.id::text AS profile_id, p.name AS profile_name, p.max_streams,
             sp.name AS stream_profile,
             pos.position::int AS position,
-            COALESCE((SELECT max(r.available) FROM ranked r WHERE r.channel_id = ch.channel_id), 0)::int AS available
+            COALESCE(av.available, 0)::int AS available
        FROM chan ch
        LEFT JOIN dispatcharr_channels_channelgroup g ON g.id = ch.group_id
        LEFT JOIN dispatcharr_channels_stream s ON s.id = ch.stream_id
@@ -91,6 +91,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
        LEFT JOIN m3u_m3uaccountprofile p ON p.id = COALESCE(ch.meta_m3u_profile, ($6::jsonb ->> ch.stream_id::text)::bigint)
        LEFT JOIN core_streamprofile sp ON sp.id = COALESCE(ch.meta_stream_profile, ch.channel_stream_profile, ${defaultProfile})
        LEFT JOIN ranked pos ON pos.channel_id = ch.channel_id AND pos.stream_id = ch.stream_id
+       LEFT JOIN (SELECT DISTINCT channel_id, available FROM ranked) av ON av.channel_id = ch.channel_id
       ORDER BY ch.number NULLS LAST, ch.uuid`,
     [uuids, streamIds, m3uProfiles, streamProfiles, JSON.stringify(live.reservedStreams), JSON.stringify(live.streamProfiles)],
   );
