@@ -9,6 +9,7 @@ import { type ConnectionGuard, FIRST_REQUEST_TIMEOUT_MS } from './connection-gua
 import { type Body, bodyFromText } from '../exposition/chunks.js';
 import { sendBody } from './respond.js';
 import { landingPage } from './landing.js';
+import { landingView } from './landing-view.js';
 import { errorMessage } from '../error-message.js';
 import { AUTHENTICATE_HEADER } from './basic-auth.js';
 import { tlsServerOptions } from './web-access.js';
@@ -96,7 +97,6 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
       res.shouldKeepAlive = false;
       return send(req, res, 413, 'text/plain; charset=utf-8', 'Request bodies are not accepted\n', { Connection: 'close' });
     }
-    if (path === '/') return send(req, res, 200, 'text/html; charset=utf-8', landingPage(options.exporterVersion));
     if (path === '/health') {
       const health = scraper.health();
       const body = {
@@ -111,15 +111,20 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
       return send(req, res, 503, 'text/plain; charset=utf-8', 'Too many scrapes in flight; try again\n', { 'Retry-After': '1' });
     }
     const deadline = scrapeDeadline(req.headers['x-prometheus-scrape-timeout-seconds'], options.defaultTimeoutSeconds, Date.now());
-    scraper
-      .scrape(deadline)
-      .then(
-        (exposition) => send(req, res, 200, CONTENT_TYPE, exposition),
-        (error: unknown) => {
-          logger.error('scrape failed', { error: errorMessage(error) });
-          return send(req, res, 500, 'text/plain; charset=utf-8', '# scrape failed; see the exporter log\n');
-        },
-      )
+    // The landing page shows the same collection a scrape reads, so it costs no backend work of its own.
+    const answer =
+      path === '/'
+        ? scraper
+            .snapshot(deadline)
+            .then(({ snapshot }) =>
+              send(req, res, 200, 'text/html; charset=utf-8', landingPage(options.exporterVersion, landingView(snapshot))),
+            )
+        : scraper.scrape(deadline).then((exposition) => send(req, res, 200, CONTENT_TYPE, exposition));
+    answer
+      .then(undefined, (error: unknown) => {
+        logger.error('scrape failed', { error: errorMessage(error) });
+        return send(req, res, 500, 'text/plain; charset=utf-8', '# scrape failed; see the exporter log\n');
+      })
       .finally(() => options.guard.endRequest());
   }
 }
