@@ -6,9 +6,12 @@ runs the exporter in-process: it starts one detached *supervisor* process (this 
 lives and runs the single-file exporter next to this file, restarting it if it dies. The kernel drops
 the lock when the supervisor exits, however it exits, so a crash never leaves a stale "running" flag.
 
+The zip holds the exporter once per machine, xz-compressed, with an index of them (PACKED_INDEX); on the first
+start after an import the supervisor, never a Dispatcharr request, unpacks this machine's (unpack_executable).
+
 Two contracts have names here: the supervisor answers the launcher that started it with one line
-(ANSWER_READY, ANSWER_BUSY or ANSWER_FAILED plus the reason), and it knows the exporter is up when the
-exporter logs LISTENING_MARKER. The exporter's command line is derived from the manifest's settings
+(ANSWER_READY, ANSWER_PREPARING, ANSWER_BUSY or ANSWER_FAILED plus the reason), and it knows the exporter is up
+when the exporter logs LISTENING_MARKER. The exporter's command line is derived from the manifest's settings
 fields (see exporter_arguments), so a new field needs no change here; secrets travel in the environment.
 
 Standard library only. Nothing here blocks a Dispatcharr request for more than about two seconds, and
@@ -18,6 +21,7 @@ nothing is written outside this plugin's folder.
 import ctypes
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import platform
@@ -33,7 +37,15 @@ import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EXECUTABLE = os.path.join(HERE, "dispatcharr-exporter")
+EXECUTABLE_NAME = "dispatcharr-exporter"
+EXECUTABLE = os.path.join(HERE, EXECUTABLE_NAME)
+# Written by `npm run package` beside the .xz files: {"executables": {machine: {"file", "size", "sha256"}}}, the
+# size and sha256 being those of the unpacked executable.
+PACKED_INDEX = "executables.json"
+# Where an unpack writes before the rename; whatever an interrupted one left there is overwritten.
+UNPACK_TEMPORARY = ".dispatcharr-exporter.partial"
+UNPACK_CHUNK_BYTES = 1 << 20
+PROGRESS_INTERVAL_SECONDS = 0.5
 RUN_DIR = os.path.join(HERE, ".run")
 LOCK_FILE = os.path.join(RUN_DIR, "supervisor.lock")
 PID_FILE = os.path.join(RUN_DIR, "supervisor.pid")
@@ -56,6 +68,7 @@ MACHINE_ALIASES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", 
 
 # The supervisor's one-line answer to the launcher that started it (Supervisor.answer, start_server).
 ANSWER_READY = "ready"  # the exporter listens
+ANSWER_PREPARING = "preparing"  # it unpacks the exporter first, then starts it
 ANSWER_BUSY = "busy"  # another supervisor holds the lock, so that one runs the exporter
 ANSWER_FAILED = "failed"  # followed by a space and the reason: the exporter exited before it listened
 
@@ -188,13 +201,124 @@ def _supervisor_pid():
     return None
 
 
+# --- the packed executables -----------------------------------------------------------------------
+
+def this_machine():
+    return MACHINE_ALIASES.get(platform.machine().lower(), platform.machine())
+
+
+def _packed_index(folder):
+    index = _read_json(os.path.join(folder, PACKED_INDEX), {})
+    entries = index.get("executables") if isinstance(index, dict) else None
+    return entries if isinstance(entries, dict) else {}
+
+
+def _packed_path(folder, entry):
+    name = entry.get("file") if isinstance(entry, dict) else None
+    return os.path.join(folder, os.path.basename(name)) if isinstance(name, str) and name else None
+
+
+def packed_executable(folder=HERE, machine=None):
+    """The machine's (by default this one's) packed exporter still waiting in `folder` to be unpacked, as
+    {"machine", "path", "size", "sha256"}; None once it is unpacked, or in a folder without an index."""
+    machine = this_machine() if machine is None else machine
+    entry = _packed_index(folder).get(machine)
+    path = _packed_path(folder, entry)
+    if path is None or not os.path.exists(path):
+        return None
+    return {"machine": machine, "path": path, "size": entry.get("size"), "sha256": str(entry.get("sha256", "")).lower()}
+
+
+class UnpackError(Exception):
+    """The exporter could not be unpacked; the message says why, in words for the Plugins page."""
+
+
+class UnpackStopped(UnpackError):
+    """Stop was asked for during the unpack."""
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _decompress(lzma, source_path, target_path, progress, stopping):
+    """Streams the xz file into target_path; returns the sha256 hex digest of what it wrote."""
+    name = os.path.basename(source_path)
+    digest = hashlib.sha256()
+    decompressor = lzma.LZMADecompressor(lzma.FORMAT_XZ)
+    written = 0
+    with open(source_path, "rb") as source, open(target_path, "wb") as target:
+        while not decompressor.eof:
+            if stopping is not None and stopping():
+                raise UnpackStopped("stopped while unpacking %s" % name)
+            chunk = b""
+            if decompressor.needs_input:
+                chunk = source.read(UNPACK_CHUNK_BYTES)
+                if not chunk:
+                    raise UnpackError("%s is truncated; import the plugin zip again" % name)
+            data = decompressor.decompress(chunk, UNPACK_CHUNK_BYTES)
+            target.write(data)
+            digest.update(data)
+            written += len(data)
+            if progress is not None:
+                progress(written)
+        target.flush()
+        os.fsync(target.fileno())
+    return digest.hexdigest()
+
+
+def unpack_executable(entry, progress=None, stopping=None):
+    """Unpacks a packed_executable entry into the exporter executable beside it, which only ever appears whole:
+    streamed into UNPACK_TEMPORARY, checked against the sha256 recorded at package time, made executable and
+    renamed into place. Then every .xz of the index is deleted (importing the zip again brings them back).
+    progress(bytes written) follows it; stopping() returning true ends it early. Raises UnpackError."""
+    try:
+        import lzma
+    except ImportError:
+        raise UnpackError("this Python has no lzma module to unpack %s; unpack it with `xz -d` and save it as %s"
+                          % (entry["path"], EXECUTABLE_NAME)) from None
+    folder = os.path.dirname(entry["path"])
+    name = os.path.basename(entry["path"])
+    temporary = os.path.join(folder, UNPACK_TEMPORARY)
+    try:
+        actual = _decompress(lzma, entry["path"], temporary, progress, stopping)
+        if actual != entry["sha256"]:
+            raise UnpackError("the exporter unpacked from %s does not match its checksum (sha256 %s, expected %s); "
+                              "import the plugin zip again" % (name, actual, entry["sha256"] or "none recorded"))
+        os.chmod(temporary, 0o755)
+        os.replace(temporary, os.path.join(folder, EXECUTABLE_NAME))
+    except UnpackError:
+        _remove(temporary)
+        raise
+    except lzma.LZMAError as error:
+        _remove(temporary)
+        raise UnpackError("%s is damaged (%s); import the plugin zip again" % (name, error)) from error
+    except OSError as error:
+        _remove(temporary)
+        raise UnpackError("cannot unpack %s: %s" % (name, error)) from error
+    for other in _packed_index(folder).values():
+        path = _packed_path(folder, other)
+        if path is not None:
+            _remove(path)
+
+
 # --- checks and command line ------------------------------------------------------------------------
+
+def _missing_executable(folder):
+    machines = sorted(_packed_index(folder))
+    if machines and this_machine() not in machines:
+        return "this plugin holds the exporter for %s only, and this machine is %s" % (" and ".join(machines), this_machine())
+    return "the exporter executable is missing from %s; import the plugin zip again" % folder
+
 
 def check_executable(path=None):
     """None when the exporter (by default EXECUTABLE) can run here, else the reason it cannot."""
     path = EXECUTABLE if path is None else path
     if not os.path.isfile(path):
-        return "the exporter executable is missing from %s; import the plugin zip again" % os.path.dirname(path)
+        return _missing_executable(os.path.dirname(path))
     try:
         with open(path, "rb") as handle:
             header = handle.read(20)
@@ -203,10 +327,9 @@ def check_executable(path=None):
     if header[:4] != b"\x7fELF" or len(header) < 20:
         return "the exporter executable is not a Linux program"
     built_for = ELF_MACHINES.get(int.from_bytes(header[18:20], "little"), "unknown")
-    machine = MACHINE_ALIASES.get(platform.machine().lower(), platform.machine())
-    if built_for != machine:
-        return "this zip is built for %s but this machine is %s; download the linux-%s zip" % (
-            built_for, machine, "arm64" if machine == "aarch64" else "x64")
+    if built_for != this_machine():
+        return "the exporter executable is built for %s but this machine is %s; import the plugin zip again" % (
+            built_for, this_machine())
     # Dispatcharr's zip import drops the executable bit.
     mode = os.stat(path).st_mode
     if not mode & 0o111:
@@ -215,6 +338,11 @@ def check_executable(path=None):
         except OSError as error:
             return "cannot make the exporter executable: %s" % error
     return None
+
+
+def executable_problem():
+    """None when the exporter can run, or can once the supervisor has unpacked it; else the reason it cannot."""
+    return None if packed_executable() is not None else check_executable()
 
 
 def _django_value(read, fallback):
@@ -397,9 +525,23 @@ def spawn_supervisor(settings, wait_seconds):
     return line
 
 
+def preparing_message(state=None):
+    """What the actions say while the supervisor unpacks the exporter; `state` is its STATE_FILE record."""
+    state = state or {}
+    done, total = state.get("done"), state.get("total")
+    share = ", %d%% done" % (100 * done // total) if isinstance(done, int) and isinstance(total, int) and total > 0 else ""
+    return ("Metrics server is preparing: unpacking the exporter for %s (first start after an import)%s; "
+            "it starts by itself when done" % (state.get("machine") or this_machine(), share))
+
+
+def _preparing_state():
+    state = _read_json(STATE_FILE, {}) or {}
+    return state if isinstance(state, dict) and state.get("status") == "preparing" else None
+
+
 def start_server(settings):
     """The Start action: starts the supervisor unless one runs, and says how that went."""
-    problem = check_executable()
+    problem = executable_problem()
     if problem:
         return _result("error", "Cannot start the metrics server: %s." % problem)
     try:
@@ -407,6 +549,9 @@ def start_server(settings):
     except OSError:
         pass
     if supervisor_running():
+        preparing = _preparing_state()
+        if preparing:
+            return _result("success", preparing_message(preparing), preparing=True)
         return _result("success", "Metrics server is already running on %s" % endpoint(settings),
                        endpoint=endpoint(settings), health_check=endpoint(settings, "/health"))
     answer = spawn_supervisor(settings, START_WAIT_SECONDS)
@@ -414,6 +559,8 @@ def start_server(settings):
     if word == ANSWER_READY:
         return _result("success", "Metrics server started on %s" % endpoint(settings),
                        endpoint=endpoint(settings), health_check=endpoint(settings, "/health"))
+    if word == ANSWER_PREPARING:
+        return _result("success", preparing_message(), preparing=True, endpoint=endpoint(settings))
     if word == ANSWER_BUSY:
         return _result("success", "Metrics server is already running on %s" % endpoint(settings), endpoint=endpoint(settings))
     if word == ANSWER_FAILED:
@@ -464,6 +611,9 @@ def server_status(settings):
         last = state.get("message")
         suffix = " (last: %s)" % last if last and state.get("status") == "failed" else ""
         return _result("success", "Metrics server is not running%s" % suffix, running=False)
+    preparing = _preparing_state()
+    if preparing:
+        return _result("success", preparing_message(preparing), running=True, preparing=True)
     health = ask_health(settings)
     if health is None:
         return _result("warning", "Metrics server is starting or not answering on %s" % endpoint(settings), running=True)
@@ -509,7 +659,7 @@ def auto_start_server():
     settings = effective_settings(saved)
     if not enabled or not _as_bool(settings.get("auto_start"), False):
         return
-    if supervisor_running() or check_executable():
+    if supervisor_running() or executable_problem():
         return
     spawn_supervisor(settings, 0)
 
@@ -563,6 +713,7 @@ class Supervisor:
         self.child = None
         self.stopping = False
         self.answered = False
+        self.progress_written_at = float("-inf")
         # A signal writes here, so a wait between restarts ends at once on Stop.
         self.wake_read, self.wake_write = os.pipe()
 
@@ -623,6 +774,38 @@ class Supervisor:
                 self.answer(ANSWER_READY)
         return started, last
 
+    def prepare(self):
+        """Unpacks the exporter first when its .xz is still here (the first start after an import), answering
+        ANSWER_PREPARING at once so that no action waits for it. True when the exporter can be run."""
+        entry = packed_executable()
+        if entry is None:
+            return True
+        machine, total = entry["machine"], entry["size"]
+
+        def progress(done):
+            now = time.monotonic()
+            if now - self.progress_written_at >= PROGRESS_INTERVAL_SECONDS:
+                self.progress_written_at = now
+                _write_json(STATE_FILE, {"status": "preparing", "machine": machine, "done": done, "total": total, "at": time.time()})
+
+        progress(0)
+        self.answer(ANSWER_PREPARING)  # after the state, so that a status asked at once finds it
+        began = time.monotonic()
+        try:
+            unpack_executable(entry, progress, lambda: self.stopping)
+            problem = check_executable()
+            if problem:
+                raise UnpackError(problem)
+        except UnpackStopped:
+            return False
+        except UnpackError as error:
+            self.log("supervisor: %s" % error)
+            _write_json(STATE_FILE, {"status": "failed", "message": str(error), "at": time.time()})
+            return False
+        self.log("supervisor: unpacked the exporter for %s in %.1fs" % (machine, time.monotonic() - began))
+        _write_json(STATE_FILE, {"status": "starting", "at": time.time()})
+        return True
+
     def main(self):
         # Fork away from the Dispatcharr process that started us, so we are never its zombie; the
         # launcher's pipe is inherited, so the one-line answer still reaches it.
@@ -639,6 +822,8 @@ class Supervisor:
             handle.write(str(os.getpid()))
         signal.signal(signal.SIGTERM, self.on_signal)
         signal.signal(signal.SIGINT, self.on_signal)
+        if not self.prepare() and not self.stopping:
+            return 1
         failures = 0
         while not self.stopping:
             started, last = self.run_once()

@@ -1,22 +1,28 @@
 /**
- * `npm run package`: the importable Dispatcharr plugin, one zip per architecture.
+ * `npm run package`: the importable Dispatcharr plugin, one zip for every machine, and a plugin repository.
  *
  * 1. Fetches the official Node.js binaries for linux-x64 and linux-arm64 from the npm registry
  *    (`node-linux-<arch>`, checked against the integrity pinned below) into .cache/.
  * 2. Builds a single-executable-application blob from dist/dispatcharr-exporter.cjs with that same Node
  *    version (without code cache or snapshot, so one blob serves both architectures) and injects it.
- * 3. Writes dist/dispatcharr-exporter-<version>-linux-<arch>.zip holding the plugin folder
- *    `dispatcharr_exporter/`: plugin.json (its settings fields generated from the option table), plugin.py,
- *    logo.png and the executable.
+ *    The executables stay at .cache/sea/dispatcharr-exporter-<arch> (the container image takes its own from there).
+ * 3. Compresses both with `xz` and writes dist/dispatcharr-exporter-<version>.zip holding the plugin folder
+ *    (scripts/package/plugin-zip.ts); the launcher unpacks its machine's executable on the first start.
+ * 4. Writes the plugin repository dist/plugin-repository/ (scripts/package/repository.ts), whose root_url is
+ *    `--repository-url URL` or, by default, this version's GitHub release.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import yazl from 'yazl';
 import packageJson from '../package.json' with { type: 'json' };
 import { pluginHelpUrl, pluginManifest } from './plugin-manifest.js';
+import { repositoryUrlOption } from './package/options.js';
+import { type PackedExecutable, packedName, pluginZipEntries } from './package/plugin-zip.js';
+import { type PluginJson, releaseUrl, writePluginRepository } from './package/repository.js';
+import { pruneXzCache, xzCompress } from './package/xz.js';
+import { checkImportLimits, writeZip } from './package/zip.js';
 import { errorMessage } from '../src/error-message.js';
 
 const NODE_VERSION = '24.21.0';
@@ -32,11 +38,14 @@ const NODE_BINARIES = {
 } as const;
 type Arch = keyof typeof NODE_BINARIES;
 
-export const PLUGIN_FOLDER = 'dispatcharr_exporter';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-/** Dispatcharr refuses imports above 200 MiB uncompressed or 2000 files. */
-const IMPORT_LIMIT_BYTES = 200 * 1024 * 1024;
 const CACHE = resolve('.cache', 'node');
+/**
+ * `xz` options per architecture: the strongest preset (-9e), all cores. x64 adds the x86 branch filter (3% smaller),
+ * which every liblzma decodes; the arm64 one needs liblzma 5.4 on the machine that unpacks, so arm64 goes without.
+ */
+const XZ_ARGUMENTS: Record<Arch, readonly string[]> = { x64: ['--x86', '--lzma2=preset=9e', '-T0'], arm64: ['-9e', '-T0'] };
+const MIB = 1024 * 1024;
 
 function nodeBinary(arch: Arch): string {
   const { pkg, integrity } = NODE_BINARIES[arch];
@@ -72,21 +81,27 @@ async function inject(target: string, blob: Buffer): Promise<void> {
   await postject(target, 'NODE_SEA_BLOB', blob, { sentinelFuse: SEA_FUSE });
 }
 
-function writeZip(path: string, files: { name: string; source: string | Buffer; mode: number }[]): Promise<void> {
-  return new Promise((done, fail) => {
-    const zip = new yazl.ZipFile();
-    const mtime = new Date('2026-01-01T00:00:00Z');
-    for (const file of files) {
-      const options = { mtime, mode: file.mode, compress: true };
-      if (typeof file.source === 'string') zip.addFile(file.source, file.name, options);
-      else zip.addBuffer(file.source, file.name, options);
-    }
-    zip.outputStream
-      .pipe(createWriteStream(path))
-      .on('close', () => done())
-      .on('error', fail);
-    zip.end();
-  });
+async function packExecutable(executable: string, arch: Arch): Promise<PackedExecutable> {
+  const xzPath = join(resolve('.cache', 'sea'), packedName(arch));
+  const began = Date.now();
+  const { sha256, cached } = await xzCompress(executable, xzPath, XZ_ARGUMENTS[arch]);
+  const how = cached ? 'from the cache' : `in ${((Date.now() - began) / 1000).toFixed(0)} s`;
+  process.stdout.write(`linux-${arch}: ${(statSync(xzPath).size / MIB).toFixed(1)} MiB with xz ${XZ_ARGUMENTS[arch].join(' ')}, ${how}\n`);
+  return { arch, xzPath, size: statSync(executable).size, sha256 };
+}
+
+/** The zips of earlier builds, one per architecture, which this universal one replaces. */
+function removeArchitectureZips(): void {
+  for (const name of readdirSync('dist')) {
+    if (/^dispatcharr-exporter-.+-linux-(x64|arm64)\.zip$/.test(name)) rmSync(join('dist', name));
+  }
+}
+
+/** When the checked-out commit was made, as the release time; now outside a git checkout. */
+function releaseTime(): string {
+  const commit = spawnSync('git', ['log', '-1', '--format=%cI'], { encoding: 'utf8' });
+  const text = commit.status === 0 ? commit.stdout.trim() : '';
+  return (text ? new Date(text) : new Date()).toISOString();
 }
 
 async function main(): Promise<void> {
@@ -107,24 +122,38 @@ async function main(): Promise<void> {
   const blob = readFileSync(blobPath);
 
   const manifest = pluginManifest('plugin/plugin.json', packageJson.version, pluginHelpUrl(packageJson.homepage));
-  for (const arch of Object.keys(NODE_BINARIES) as Arch[]) {
+  const archs = Object.keys(NODE_BINARIES) as Arch[];
+  for (const arch of archs) {
     const executable = join(work, `dispatcharr-exporter-${arch}`);
     copyFileSync(nodeBinary(arch), executable);
     await inject(executable, blob);
-    const files = [
-      { name: `${PLUGIN_FOLDER}/plugin.json`, source: Buffer.from(manifest), mode: 0o100644 },
-      { name: `${PLUGIN_FOLDER}/plugin.py`, source: resolve('plugin/plugin.py'), mode: 0o100644 },
-      { name: `${PLUGIN_FOLDER}/logo.png`, source: resolve('plugin/logo.png'), mode: 0o100644 },
-      { name: `${PLUGIN_FOLDER}/dispatcharr-exporter`, source: executable, mode: 0o100755 },
-    ];
-    const total = files.reduce((sum, f) => sum + (typeof f.source === 'string' ? statSync(f.source).size : f.source.length), 0);
-    if (total > IMPORT_LIMIT_BYTES) throw new Error(`linux-${arch}: ${total} bytes uncompressed, above Dispatcharr's import limit`);
-    const zipPath = resolve('dist', `dispatcharr-exporter-${packageJson.version}-linux-${arch}.zip`);
-    await writeZip(zipPath, files);
-    process.stdout.write(
-      `wrote ${zipPath} (${(statSync(zipPath).size / 1048576).toFixed(1)} MiB zipped, ${(total / 1048576).toFixed(1)} MiB uncompressed)\n`,
-    );
   }
+  // Both at once: at -9e each xz keeps one core busy for minutes.
+  const packed = await Promise.all(archs.map((arch) => packExecutable(join(work, `dispatcharr-exporter-${arch}`), arch)));
+  pruneXzCache();
+
+  const entries = pluginZipEntries(manifest, packageJson.version, packed);
+  const total = checkImportLimits(entries);
+  const zipPath = resolve('dist', `dispatcharr-exporter-${packageJson.version}.zip`);
+  // A new file rather than a rewrite: the repository folder holds a hard link to the previous one.
+  await writeZip(`${zipPath}.partial`, entries);
+  renameSync(`${zipPath}.partial`, zipPath);
+  removeArchitectureZips();
+  process.stdout.write(
+    `wrote ${zipPath} (${(statSync(zipPath).size / MIB).toFixed(1)} MiB, ${entries.length} files, ${(total / MIB).toFixed(1)} MiB uncompressed)\n`,
+  );
+
+  const sourceUrl = packageJson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+  const folder = resolve('dist', 'plugin-repository');
+  const repository = await writePluginRepository(folder, {
+    plugin: JSON.parse(manifest) as PluginJson,
+    zipPath,
+    rootUrl: repositoryUrlOption(process.argv.slice(2)) ?? releaseUrl(sourceUrl, packageJson.version),
+    sourceUrl,
+    license: packageJson.license,
+    lastUpdated: releaseTime(),
+  });
+  process.stdout.write(`wrote ${folder}/ (root_url ${repository.root_url})\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-"""The Dispatcharr plugin, end to end: the packaged zip, extracted the way Dispatcharr's importer does,
+"""The Dispatcharr plugin, end to end: the packaged universal zip, extracted the way Dispatcharr's importer does,
 plugin.py loaded the way Dispatcharr's loader does (stand-in django.conf and PluginConfig), against the
 real PostgreSQL and Redis that `npm test` starts.
 
@@ -6,8 +6,10 @@ Run by `npm test` (after `npm run package`); alone: TEST_POSTGRES_URL=... TEST_R
 python3 -m unittest discover -s plugin/tests -v
 """
 
-import glob
+import hashlib
+import importlib.util
 import json
+import lzma
 import os
 import platform
 import shutil
@@ -25,18 +27,47 @@ from urllib.parse import urlparse, urlunparse
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOADER = os.path.join(HERE, "load_plugin.py")
-ARCH = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine().lower()]
-OTHER_ARCH = "arm64" if ARCH == "x64" else "x64"
+MACHINE = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}[platform.machine().lower()]
+OTHER_MACHINE = "aarch64" if MACHINE == "x86_64" else "x86_64"
+PACKED = {"x86_64": "dispatcharr-exporter-linux-x64.xz", "aarch64": "dispatcharr-exporter-linux-arm64.xz"}
 KEY = "dispatcharr_exporter"
 REDIS_DB = 13
 ACTION_LIMIT_SECONDS = 2.0
 
+with open(os.path.join(ROOT, "package.json"), encoding="utf-8") as _package:
+    VERSION = json.load(_package)["version"]
 
-def package_zip(arch):
-    found = sorted(glob.glob(os.path.join(ROOT, "dist", "dispatcharr-exporter-*-linux-%s.zip" % arch)))
-    if not found:
-        raise RuntimeError("no plugin zip for linux-%s in dist/: run `npm run package` first" % arch)
-    return found[-1]
+
+def plugin_zip():
+    path = os.path.join(ROOT, "dist", "dispatcharr-exporter-%s.zip" % VERSION)
+    if not os.path.exists(path):
+        raise RuntimeError("no plugin zip %s: run `npm run package` first" % path)
+    return path
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def launcher_in(plugin_dir):
+    """The plugin.py of an extracted plugin folder, loaded in this process."""
+    spec = importlib.util.spec_from_file_location("extracted_launcher_%d" % abs(hash(plugin_dir)), os.path.join(plugin_dir, "plugin.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def unpack(plugin_dir, machine):
+    """Unpacks the machine's exporter with the launcher's own code, as the supervisor does on the first start.
+    Returns the executable's path and the seconds it took."""
+    launcher = launcher_in(plugin_dir)
+    began = time.monotonic()
+    launcher.unpack_executable(launcher.packed_executable(plugin_dir, machine))
+    return os.path.join(plugin_dir, "dispatcharr-exporter"), time.monotonic() - began
 
 
 def extract_like_dispatcharr(zip_path, plugins_dir):
@@ -121,8 +152,9 @@ class PluginTest(unittest.TestCase):
         """ % (KEY, KEY))
         cls.redis_url = redis
         cls.workdir = tempfile.mkdtemp(prefix="dispatcharr-plugin-test-")
-        cls.plugin_dir = extract_like_dispatcharr(package_zip(ARCH), os.path.join(cls.workdir, "plugins"))
-        cls.executable = os.path.join(cls.plugin_dir, "dispatcharr-exporter")
+        cls.plugin_dir = extract_like_dispatcharr(plugin_zip(), os.path.join(cls.workdir, "plugins"))
+        # The first start's unpack in the supervisor has its own test; the others start from an unpacked folder.
+        cls.executable, _ = unpack(cls.plugin_dir, MACHINE)
 
     @classmethod
     def tearDownClass(cls):
@@ -331,51 +363,82 @@ class PluginTest(unittest.TestCase):
         self.configure(enabled=True, auto_start=False, port=self.port, host="127.0.0.1")
         self.assertEqual(self.action("start_server")["status"], "success")
 
-    def test_wrong_architecture_and_missing_executable_are_refused(self):
-        other = extract_like_dispatcharr(package_zip(OTHER_ARCH), os.path.join(self.workdir, "other-arch"))
-        self.plugin_dir, saved = other, self.plugin_dir
+    def test_first_start_unpacks_in_the_supervisor(self):
+        fresh = extract_like_dispatcharr(plugin_zip(), os.path.join(self.workdir, "first-start"))
+        with open(os.path.join(fresh, "executables.json"), encoding="utf-8") as handle:
+            recorded = json.load(handle)["executables"][MACHINE]
+        self.plugin_dir = fresh  # this test's own folder; the class's stays as it is
         try:
+            started = self.action("start_server")
+            self.assertEqual(started["status"], "success", started)
+            self.assertTrue(started["message"].startswith(
+                "Metrics server is preparing: unpacking the exporter for %s (first start after an import)" % MACHINE), started)
+            self.assertRegex(self.action("server_status")["message"], r"^Metrics server is (preparing|starting|running)")
+            wait_until("the unpacked exporter to serve", self.serving, timeout=60)
+            left = sorted(name for name in os.listdir(fresh) if name != "__pycache__")
+            self.assertEqual(left, [".run", "dispatcharr-exporter", "executables.json", "logo.png", "plugin.json", "plugin.py"])
+            self.assertEqual(sha256_of(os.path.join(fresh, "dispatcharr-exporter")), recorded["sha256"])
+            with open(os.path.join(fresh, ".run", "exporter.log"), encoding="utf-8") as handle:
+                self.assertRegex(handle.read(), r"supervisor: unpacked the exporter for %s in \d+\.\ds" % MACHINE)
+            self.assertIn("Metrics server is running on", self.action("server_status")["message"])
+        finally:
+            self.load("--stop-hook")
+            del self.plugin_dir
+
+    def test_a_foreign_or_missing_executable_is_refused(self):
+        other = extract_like_dispatcharr(plugin_zip(), os.path.join(self.workdir, "foreign"))
+        self.plugin_dir = other
+        try:
+            # The other machine's exporter where this one's belongs, and nothing left to unpack.
+            executable, _ = unpack(other, OTHER_MACHINE)
             result = self.action("start_server")
             self.assertEqual(result["status"], "error")
-            machine = "x86_64" if ARCH == "x64" else "aarch64"
-            built = "aarch64" if ARCH == "x64" else "x86_64"
-            self.assertIn("this zip is built for %s but this machine is %s" % (built, machine), result["message"])
-            os.unlink(os.path.join(other, "dispatcharr-exporter"))
+            self.assertEqual(result["message"], "Cannot start the metrics server: the exporter executable is built for %s but this "
+                                                "machine is %s; import the plugin zip again." % (OTHER_MACHINE, MACHINE))
+            os.unlink(executable)
             result = self.action("start_server")
             self.assertIn("the exporter executable is missing", result["message"])
         finally:
-            self.plugin_dir = saved
+            del self.plugin_dir
 
     def test_zip_contents_and_limits(self):
-        for arch in ("x64", "arm64"):
-            with zipfile.ZipFile(package_zip(arch)) as archive:
-                names = sorted(archive.namelist())
-                self.assertEqual(names, sorted("%s/%s" % (KEY, n) for n in ("plugin.json", "plugin.py", "logo.png", "dispatcharr-exporter")))
-                self.assertLessEqual(sum(i.file_size for i in archive.infolist()), 200 * 1024 * 1024)
-                manifest = json.loads(archive.read("%s/plugin.json" % KEY))
-                with open(os.path.join(ROOT, "package.json")) as handle:
-                    self.assertEqual(manifest["version"], json.load(handle)["version"])
-                self.assertEqual([f["id"] for f in manifest["fields"]], [
-                    "auto_start", "port", "host", "web_config_file", "base_url", "metrics_layout", "include_m3u_stats", "include_epg_stats",
-                    "include_vod_stats", "include_client_stats", "include_user_stats", "include_source_urls",
-                    "include_legacy_metrics"])
-                self.assertEqual([a["id"] for a in manifest["actions"]], ["start_server", "stop_server", "restart_server", "server_status"])
-                header = archive.open("%s/dispatcharr-exporter" % KEY).read(20)
+        with zipfile.ZipFile(plugin_zip()) as archive:
+            names = ("plugin.json", "plugin.py", "logo.png", "executables.json", PACKED["x86_64"], PACKED["aarch64"])
+            self.assertEqual(sorted(archive.namelist()), sorted("%s/%s" % (KEY, name) for name in names))
+            self.assertLessEqual(len(archive.infolist()), 2000)
+            self.assertLessEqual(sum(i.file_size for i in archive.infolist()), 200 * 1024 * 1024)
+            manifest = json.loads(archive.read("%s/plugin.json" % KEY))
+            self.assertEqual(manifest["version"], VERSION)
+            self.assertEqual([f["id"] for f in manifest["fields"]], [
+                "auto_start", "port", "host", "web_config_file", "base_url", "metrics_layout", "include_m3u_stats", "include_epg_stats",
+                "include_vod_stats", "include_client_stats", "include_user_stats", "include_source_urls",
+                "include_legacy_metrics"])
+            self.assertEqual([a["id"] for a in manifest["actions"]], ["start_server", "stop_server", "restart_server", "server_status"])
+            index = json.loads(archive.read("%s/executables.json" % KEY))
+            self.assertEqual(index["version"], VERSION)
+            self.assertEqual(sorted(index["executables"]), ["aarch64", "x86_64"])
+            for machine, entry in index["executables"].items():
+                self.assertEqual(entry["file"], PACKED[machine])
+                self.assertRegex(entry["sha256"], r"^[0-9a-f]{64}$")
+                info = archive.getinfo("%s/%s" % (KEY, entry["file"]))
+                self.assertEqual(info.compress_type, zipfile.ZIP_STORED, "xz data is stored, not compressed again")
+                self.assertLess(info.file_size, entry["size"] / 2)
+                with archive.open(info) as packed:
+                    header = lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(packed.read(1 << 16), 20)
                 self.assertEqual(header[:4], b"\x7fELF")
-                self.assertEqual(int.from_bytes(header[18:20], "little"), 62 if arch == "x64" else 183)
+                self.assertEqual(int.from_bytes(header[18:20], "little"), 62 if machine == "x86_64" else 183)
 
     def test_arm64_executable_under_emulation(self):
         qemu = shutil.which("qemu-aarch64-static") or shutil.which("qemu-aarch64")
         sysroot = "/usr/aarch64-linux-gnu"
         if not qemu or not os.path.exists(os.path.join(sysroot, "lib", "ld-linux-aarch64.so.1")):
             self.skipTest("qemu-user-static and the arm64 cross libraries are not installed")
-        binary = os.path.join(extract_like_dispatcharr(package_zip("arm64"), os.path.join(self.workdir, "arm64")), "dispatcharr-exporter")
-        os.chmod(binary, 0o755)
-        with open(os.path.join(ROOT, "package.json")) as handle:
-            version = json.load(handle)["version"]
-        done = subprocess.run([qemu, "-L", sysroot, binary, "--version"], capture_output=True, text=True, timeout=120)
-        self.assertEqual(done.stdout.strip(), "dispatcharr-exporter %s" % version, done.stderr)
-
+        binary, _ = unpack(extract_like_dispatcharr(plugin_zip(), os.path.join(self.workdir, "arm64")), "aarch64")
+        # Under qemu-user an exec of an arm64 file goes to this machine's kernel, which cannot run it; with the heap
+        # flags given, as an operator may, the exporter has no reason to re-execute itself (src/heap-budget.ts).
+        env = dict(os.environ, NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=1")
+        done = subprocess.run([qemu, "-L", sysroot, binary, "--version"], capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(done.stdout.strip(), "dispatcharr-exporter %s" % VERSION, done.stderr)
 
 if __name__ == "__main__":
     unittest.main()
