@@ -1,6 +1,6 @@
 /**
  * xz compression of the executables with the system `xz` command (Debian's xz-utils), whose output Python's
- * standard `lzma` module unpacks. At `-9e` an executable takes minutes, so each result is kept under .cache/xz,
+ * standard `lzma` module unpacks. At preset 9 an executable takes minutes, so each result is kept under .cache/xz,
  * named by the input's sha256 and the options, and a build whose executable did not change reuses it.
  */
 import { spawn } from 'node:child_process';
