@@ -1,143 +1,171 @@
 /**
- * Benchmark: scrape latency and memory of the built exporter against a large installation
- * (10,000 channels, 200 providers, 600 profiles, 50 EPG sources, 50 live channels with 10 clients each
- * and 230 buffer chunks each in Redis). Starts its own PostgreSQL and Redis unless TEST_POSTGRES_URL /
- * TEST_REDIS_URL are set. Prints figures; asserts nothing.
+ * npm run bench: the built exporter (dist/dispatcharr-exporter.cjs) against real PostgreSQL and Redis on loopback,
+ * on three datasets written by the tests' fixture writers (scripts/bench/datasets.ts), each in two configurations
+ * (defaults, every gate on): latency, CPU, SQL statements, Redis commands and round trips per scrape, response
+ * sizes, memory over a long run, idle and under concurrent scrapers, and the floor (the same reads with no
+ * exposition). Writes bench/RESULTS.md and a summary; reports the targets of issue 10 and asserts none of them.
+ * Exits non-zero only when the benchmark itself breaks (a scrape not answered 200 with both backends up, a
+ * collector failing). Starts its own PostgreSQL and Redis unless TEST_POSTGRES_URL / TEST_REDIS_URL are set.
+ * `--smoke`: the small dataset, a few scrapes, results to a temporary file (CI runs it so the benchmark cannot rot).
  */
-const LIVE_CHANNELS = 50;
-const CLIENTS_PER_CHANNEL = 10;
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { seedDataset } from '../test/fixtures/dataset.js';
-import { createTestDatabase } from '../test/support/database.js';
-import { postgresEnv, startExporter } from '../test/support/exporter.js';
-import { connectClient, startChannel } from '../test/fixtures/redis-writer.js';
-import { openRedisWriter, redisEnv } from '../test/support/redis.js';
-import { startPostgres, startRedis, type RunningServer } from '../test/support/servers.js';
+import { dirname, join, resolve } from 'node:path';
 import { errorMessage } from '../src/error-message.js';
+import { adminUrl, type TestDatabase } from '../test/support/database.js';
+import { postgresEnv } from '../test/support/exporter.js';
+import { redisEnv, redisUrl } from '../test/support/redis.js';
+import { type RunningServer, startPostgres, startRedis } from '../test/support/servers.js';
+import { ALL_GATES } from '../test/support/settings.js';
+import { EXPORTER_ROLE, redisCommandCounter, statementCounter } from './bench/backend-counters.js';
+import { type BuiltDataset, buildDataset, growToHuge } from './bench/datasets.js';
+import { describeMachine, loadAverage } from './bench/machine.js';
+import { measureConfiguration } from './bench/measure.js';
+import { type BenchOptions, type DatasetName, parseBenchOptions } from './bench/options.js';
+import { markdown, type Report, summary } from './bench/report.js';
+import { BenchBroken, type Configuration, type ConfigurationResult, type DatasetFacts } from './bench/results.js';
+import { checkTargets } from './bench/targets.js';
 
-const SCRAPES = Number(process.env['BENCH_SCRAPES'] ?? 200);
+const CONFIGURATIONS: readonly Configuration[] = [
+  { name: 'defaults', flags: [] },
+  { name: 'every gate', flags: ALL_GATES },
+];
+/** Redis databases of the datasets; huge grows large's. */
+const REDIS_DB: Readonly<Record<DatasetName, number>> = { small: 1, large: 2, huge: 2 };
+/** The datasets whose every-gate configuration gets the long memory run (the memory targets are theirs). */
+const LONG_MEMORY_RUN: readonly DatasetName[] = ['small', 'large'];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+const log = (line: string) => process.stdout.write(`${line}\n`);
 
-function rssKiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.replace(/\D+/g, '') ?? NaN);
-}
-
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'dispatcharr-exporter-bench-'));
-  chmodSync(dir, 0o755);
+async function startServers(dir: string): Promise<RunningServer[]> {
   const servers: RunningServer[] = [];
-  process.env['EXPORTER_BUNDLE'] ??= resolve('dist/dispatcharr-exporter.cjs');
-  try {
-    if (!process.env['TEST_POSTGRES_URL']) {
-      const server = await startPostgres(join(dir, 'postgres'));
-      servers.push(server);
-      process.env['TEST_POSTGRES_URL'] = server.url;
-    }
-    if (!process.env['TEST_REDIS_URL']) {
-      const server = await startRedis(join(dir, 'redis'));
-      servers.push(server);
-      process.env['TEST_REDIS_URL'] = server.url;
-    }
-    const db = await createTestDatabase('v0.29', 'bench');
-    const data = await seedDataset(db);
-    await db.client.query(`
-      INSERT INTO m3u_m3uaccount (name, server_url, max_streams, is_active, created_at, locked, refresh_interval, stale_stream_days, account_type, status, priority)
-      SELECT 'Provider ' || g, 'http://p' || g || '.example', 2, true, now(), false, 24, 7, 'XC', 'success', 0 FROM generate_series(1, 200) g`);
-    await db.client.query(`
-      INSERT INTO m3u_m3uaccountprofile (name, is_default, max_streams, is_active, search_pattern, replace_pattern, current_viewers, m3u_account_id, custom_properties)
-      SELECT 'Profile ' || a.id || '-' || g, g = 1, 2, true, '', '', 0, a.id, jsonb_build_object('user_info', jsonb_build_object('exp_date', (extract(epoch FROM now()) + g * 86400)::bigint::text))
-        FROM m3u_m3uaccount a, generate_series(1, 3) g WHERE a.name LIKE 'Provider %' AND a.name <> 'Provider A' AND a.name <> 'Provider B'`);
-    await db.client.query(`
-      INSERT INTO dispatcharr_channels_stream (name, url, current_viewers, updated_at, m3u_account_id, is_custom, last_seen, is_stale, is_adult, is_catchup, catchup_days)
-      SELECT 'Stream ' || g, 'http://u/' || g, 0, now(), (SELECT min(id) FROM m3u_m3uaccount WHERE name LIKE 'Provider %') + g % 200, false, now(), false, false, false, 0
-        FROM generate_series(1, 30000) g`);
-    await db.client.query(`
-      INSERT INTO dispatcharr_channels_channel (name, channel_number, uuid, user_level, auto_created, created_at, updated_at, is_adult, hidden_from_output, is_catchup, catchup_days)
-      SELECT 'Channel ' || g, g, gen_random_uuid(), 0, false, now(), now(), false, false, false, 0 FROM generate_series(1, 10000) g`);
-    await db.client.query(`
-      INSERT INTO epg_epgsource (name, source_type, url, is_active, refresh_interval, created_at, status, priority)
-      SELECT 'EPG ' || g, 'xmltv', 'http://e/' || g, true, 24, now(), 'success', g FROM generate_series(1, 50) g`);
-    await db.client.query('ANALYZE');
+  if (!process.env['TEST_POSTGRES_URL']) {
+    const server = await startPostgres(join(dir, 'postgres'));
+    servers.push(server);
+    process.env['TEST_POSTGRES_URL'] = server.url;
+  }
+  if (!process.env['TEST_REDIS_URL']) {
+    const server = await startRedis(join(dir, 'redis'));
+    servers.push(server);
+    process.env['TEST_REDIS_URL'] = server.url;
+  }
+  return servers;
+}
 
-    const redis = await openRedisWriter(1);
-    const live = await db.client.query<{ id: string; uuid: string }>(
-      `SELECT id::text, uuid::text FROM dispatcharr_channels_channel WHERE name LIKE 'Channel %' ORDER BY id LIMIT ${LIVE_CHANNELS}`,
-    );
-    const now = Date.now() / 1000;
-    for (const [i, channel] of live.rows.entries()) {
-      await startChannel(redis, {
-        prefix: 'live:',
-        channelId: channel.id,
-        uuid: channel.uuid,
-        streamId: data.streams.a1,
-        m3uProfileId: data.profiles.aDefault,
-        profileCapped: true,
-        streamProfileId: data.streamProfiles.ffmpeg,
-        initTime: now - 600 - i,
-        totalBytes: 600_000_000,
-        bufferChunks: 230,
-        ffmpeg: { codec: 'h264', resolution: '1920x1080', fps: '25.0', videoBitrate: '8000.0', speed: '1.0' },
-      });
-      for (let c = 0; c < CLIENTS_PER_CHANNEL; c++) {
-        await connectClient(redis, {
-          prefix: 'live:',
-          uuid: channel.uuid,
-          clientId: `client_${i}_${c}`,
-          ip: `192.0.2.${c}`,
-          userAgent: 'VLC/3.0.20',
-          connectedAt: now - 300,
-          stats: { bytesSent: 300_000_000, avgKiBps: '976.6', currentKiBps: '1000.0' },
+async function datasetFor(name: DatasetName, large: BuiltDataset | undefined): Promise<BuiltDataset> {
+  if (name !== 'huge') return buildDataset(name, REDIS_DB[name], log);
+  return growToHuge(large ?? (await buildDataset('large', REDIS_DB.large, log)));
+}
+
+async function run(options: BenchOptions): Promise<{ report: Report; broken: boolean }> {
+  const started = performance.now();
+  const statements = await statementCounter(adminUrl());
+  const commands = await redisCommandCounter(redisUrl().toString());
+  const machine = await describeMachine(adminUrl(), redisUrl().toString());
+  const results: ConfigurationResult[] = [];
+  const datasets: DatasetFacts[] = [];
+  const notes: string[] = statements.note ? [statements.note] : [];
+  let large: BuiltDataset | undefined;
+  const open = new Set<TestDatabase>();
+  try {
+    for (const name of options.datasets) {
+      log(`${name}: writing the dataset`);
+      const built = await datasetFor(name, large);
+      open.add(built.db);
+      if (name === 'large') large = built;
+      datasets.push(built.facts);
+      log(
+        `${name}: written in ${built.facts.setupSeconds.toFixed(1)} s (${built.facts.keys['all keys']?.toLocaleString('en-US')} Redis keys)`,
+      );
+      const env = { ...postgresEnv(built.db.url), POSTGRES_USER: EXPORTER_ROLE, ...redisEnv(built.redisDb) };
+      for (const configuration of CONFIGURATIONS) {
+        log(`${name}, ${configuration.name}`);
+        const longRun = configuration.name === 'every gate' && LONG_MEMORY_RUN.includes(name);
+        const result = await measureConfiguration({
+          dataset: name,
+          configuration,
+          env,
+          statements,
+          commands,
+          warmUp: options.warmUp,
+          scrapes: options.scrapes,
+          memoryScrapes: longRun ? options.memoryScrapes : options.shortMemoryScrapes,
+          floorSamples: options.floorSamples,
+          idleSeconds: options.idleSeconds,
+          concurrentScrapers: options.concurrentScrapers,
+          concurrentSeconds: options.concurrentSeconds,
+          phaseSeconds: options.phaseSeconds,
+          memorySeconds: longRun ? options.longRunSeconds : options.memorySeconds,
+          log,
         });
+        results.push(result);
+        const s = result.sequential;
+        log(`  p50 ${s.latency.p50.toFixed(1)} ms, p99 ${s.latency.p99.toFixed(1)} ms, floor p50 ${result.floor.p50.toFixed(1)} ms`);
+      }
+      const growsNext = name === 'large' && options.datasets.includes('huge');
+      if (!growsNext) {
+        open.delete(built.db);
+        await built.db.drop();
       }
     }
-    const keys = Number((await redis.run(['DBSIZE']))[0]);
-    redis.close();
-
-    const exporter = await startExporter({ ...postgresEnv(db.url), ...redisEnv(1) }, [
-      '--include-epg-stats',
-      '--include-client-stats',
-      '--include-vod-stats',
-    ]);
-    const pid = exporter.child.pid ?? 0;
-    const rssBefore = rssKiB(pid);
-    const first = await exporter.metrics();
-    const times: number[] = [];
-    for (let i = 0; i < SCRAPES; i++) {
-      const started = performance.now();
-      await exporter.metrics();
-      times.push(performance.now() - started);
-    }
-    const rssAfter = rssKiB(pid);
-    const concurrentStart = performance.now();
-    await Promise.all(Array.from({ length: 50 }, () => exporter.metrics()));
-    const concurrentMs = performance.now() - concurrentStart;
-    await exporter.stop();
-    await db.drop();
-    times.sort((a, b) => a - b);
-    const lines = [
-      `dataset: 10,004 channels, 205 providers, 607 profiles, 53 EPG sources, 30,007 streams (Dispatcharr v0.29 schema)`,
-      `live: ${LIVE_CHANNELS} channels, ${LIVE_CHANNELS * CLIENTS_PER_CHANNEL} clients, ${keys} Redis keys; round trips of the first scrape: ${/^dispatcharr_exporter_redis_round_trips (\d+)$/m.exec(first)?.[1]}`,
-      `exposition: ${first.length} bytes, ${first.split('\n').filter((l) => l && !l.startsWith('#')).length} samples`,
-      `sequential scrapes: ${SCRAPES}, p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms, max ${percentile(times, 100).toFixed(1)} ms`,
-      `50 concurrent scrapes: ${concurrentMs.toFixed(1)} ms in all`,
-      `exporter RSS: ${(rssBefore / 1024).toFixed(1)} MiB at start, ${(rssAfter / 1024).toFixed(1)} MiB after ${SCRAPES + 1} scrapes`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await Promise.all(servers.map((s) => s.stop()));
+    // Before the servers stop: a client left connected would fail loudly when they do.
+    for (const db of open) await db.drop().catch(() => undefined);
+    await statements.close();
+    await commands.close();
+  }
+  const failing = results.filter((r) => r.failingCollectors.length > 0);
+  for (const r of failing)
+    notes.push(`collectors failing in some scrape (${r.dataset}, ${r.configuration}): ${r.failingCollectors.join(', ')}`);
+  if (results.some((r) => r.sequential.cutShort || r.floor.cutShort || r.memory.some((m) => m.cutShort))) {
+    notes.push(
+      `some loops reached their time limit (--phase-seconds ${options.phaseSeconds}, --memory-seconds ${options.memorySeconds}, ` +
+        `--long-run-seconds ${options.longRunSeconds}); ` +
+        'their counts are marked',
+    );
+  }
+  const report: Report = {
+    options,
+    machine,
+    datasets,
+    results,
+    targets: checkTargets(results),
+    notes,
+    wallSeconds: (performance.now() - started) / 1000,
+    loadAtEnd: loadAverage(),
+  };
+  return { report, broken: failing.length > 0 };
+}
+
+async function main(): Promise<number> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  // Under the system temporary folder, so PostgreSQL's own user can reach it wherever the checkout is.
+  const dir = mkdtempSync(join(tmpdir(), 'dispatcharr-exporter-bench-'));
+  chmodSync(dir, 0o755);
+  process.env['EXPORTER_BUNDLE'] ??= resolve('dist/dispatcharr-exporter.cjs');
+  let servers: RunningServer[] = [];
+  try {
+    servers = await startServers(dir);
+    const { report, broken } = await run(options);
+    mkdirSync(dirname(resolve(options.out)), { recursive: true });
+    writeFileSync(options.out, markdown(report));
+    log(`\n${summary(report)}\n\nresults: ${options.out} (${(report.wallSeconds / 60).toFixed(1)} minutes)`);
+    return broken ? 1 : 0;
+  } catch (error) {
+    process.stderr.write(
+      `bench failed: ${error instanceof BenchBroken ? error.message : error instanceof Error ? error.stack : errorMessage(error)}\n`,
+    );
+    return 1;
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${errorMessage(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error && error.stack ? error.stack : errorMessage(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,209 @@
+/**
+ * One configuration of one dataset: the built exporter as a child process, scraped back to back (latency, CPU,
+ * statements, commands, round trips), once for each response size, on to the memory samples (1,000 and the long
+ * run's count), left idle, then scraped by many at once; finally the floor, in this process.
+ */
+import { startExporter } from '../../test/support/exporter.js';
+import type { Counter } from './backend-counters.js';
+import { scrapeConcurrently } from './concurrent.js';
+import { measureFloor } from './floor.js';
+import { cpuSeconds, rssBytes } from './process-probe.js';
+import {
+  BenchBroken,
+  type Configuration,
+  type ConfigurationResult,
+  type MemorySample,
+  type SequentialFigures,
+  type SkippedRun,
+} from './results.js';
+import { failedCollectors, heapOf, type Scrape, type ScrapeClient, sampleOf, scrapeClient } from './scrape-client.js';
+import { mode, summarize } from './stats.js';
+import type { DatasetName } from './options.js';
+
+export interface MeasureRun {
+  readonly dataset: DatasetName;
+  readonly configuration: Configuration;
+  /** The exporter's environment: Dispatcharr's variables for the dataset's database and Redis. */
+  readonly env: Record<string, string>;
+  readonly statements: Counter;
+  readonly commands: Counter;
+  readonly warmUp: number;
+  readonly scrapes: number;
+  /** Scrapes in all before the last memory sample. */
+  readonly memoryScrapes: number;
+  readonly floorSamples: number;
+  readonly idleSeconds: number;
+  readonly concurrentScrapers: number;
+  readonly concurrentSeconds: number;
+  readonly phaseSeconds: number;
+  /** Wall-clock limit of the memory runs. */
+  readonly memorySeconds: number;
+  readonly log: (line: string) => void;
+}
+
+const FIRST_MEMORY_SAMPLE = 1_000;
+
+/** Scrapes, checking each answer; a scrape that is not 200 with both backends up breaks the benchmark. */
+class CheckedScraper {
+  answered = 0;
+  readonly failing = new Set<string>();
+  constructor(private readonly client: ScrapeClient) {}
+
+  async scrape(gzip = true): Promise<Scrape> {
+    const scrape = await this.client.scrape({ gzip });
+    this.answered++;
+    if (scrape.status !== 200) throw new BenchBroken(`/metrics answered ${scrape.status}`);
+    if (sampleOf(scrape.body, 'dispatcharr_up') !== 1) throw new BenchBroken('a scrape showed PostgreSQL down (dispatcharr_up is not 1)');
+    if (sampleOf(scrape.body, 'dispatcharr_redis_up') !== 1)
+      throw new BenchBroken('a scrape showed Redis down (dispatcharr_redis_up is not 1)');
+    for (const name of failedCollectors(scrape.body)) this.failing.add(name);
+    return scrape;
+  }
+
+  /** Scrapes until `total` have been answered or `until` (performance.now()) passes; true when cut short. */
+  async until(total: number, until: number, each?: (scrape: Scrape) => void): Promise<boolean> {
+    while (this.answered < total) {
+      if (performance.now() >= until) return true;
+      const scrape = await this.scrape();
+      each?.(scrape);
+    }
+    return false;
+  }
+}
+
+async function sequential(run: MeasureRun, scraper: CheckedScraper, pid: number): Promise<SequentialFigures> {
+  const times: number[] = [];
+  const trips: number[] = [];
+  const [statements, commands] = [await run.statements.total(), await run.commands.total()];
+  const cpu = cpuSeconds(pid);
+  const start = scraper.answered;
+  let tripsTotal: number | undefined;
+  const cutShort = await scraper.until(start + run.scrapes, performance.now() + run.phaseSeconds * 1000, (scrape) => {
+    times.push(scrape.ms);
+    const value = sampleOf(scrape.body, 'dispatcharr_exporter_redis_round_trips');
+    if (value !== undefined) trips.push(value);
+    // Should the figure become a running total, each scrape's share is the difference from the one before.
+    const total = sampleOf(scrape.body, 'dispatcharr_exporter_redis_round_trips_total');
+    if (total !== undefined && tripsTotal !== undefined) trips.push(total - tripsTotal);
+    tripsTotal = total;
+  });
+  const done = scraper.answered - start;
+  const cpuMs = (cpuSeconds(pid) - cpu) * 1000;
+  const [statementsAfter, commandsAfter] = [await run.statements.total(), await run.commands.total()];
+  const perScrape = (before: number | null, after: number | null) => (before === null || after === null ? null : (after - before) / done);
+  return {
+    latency: summarize(times),
+    cpuMsPerScrape: cpuMs / done,
+    statementsPerScrape: perScrape(statements, statementsAfter),
+    redisCommandsPerScrape: perScrape(commands, commandsAfter),
+    roundTrips: mode(trips) ?? null,
+    roundTripsRange: trips.length > 0 ? [Math.min(...trips), Math.max(...trips)] : null,
+    cutShort,
+  };
+}
+
+function memorySample(
+  kind: MemorySample['kind'],
+  at: string,
+  scrapes: number,
+  rss: number,
+  scrape?: Scrape,
+  cutShort = false,
+): MemorySample {
+  return { kind, at, scrapes, rssBytes: rss, heapBytes: scrape ? (heapOf(scrape.body)?.bytes ?? null) : null, cutShort };
+}
+
+/**
+ * Scrapes on to 1,000 answered, then to the run's count, sampling memory after each (heap from the last scrape).
+ * The second run is left out when the rate of the first says it would outlast the time limit.
+ */
+async function memoryRuns(
+  run: MeasureRun,
+  scraper: CheckedScraper,
+  pid: number,
+): Promise<{ samples: MemorySample[]; skipped: SkippedRun | null }> {
+  const started = performance.now();
+  const startedAt = scraper.answered;
+  const until = started + run.memorySeconds * 1000;
+  const samples: MemorySample[] = [];
+  let last: Scrape | undefined;
+  for (const target of new Set([Math.min(FIRST_MEMORY_SAMPLE, run.memoryScrapes), run.memoryScrapes])) {
+    if (target <= scraper.answered) continue;
+    const done = scraper.answered - startedAt;
+    const projectedMs = done > 0 ? ((performance.now() - started) / done) * (target - scraper.answered) : 0;
+    if (performance.now() + projectedMs > until) return { samples, skipped: { target, projectedSeconds: projectedMs / 1000 } };
+    run.log(`  memory: up to ${target.toLocaleString('en-US')} scrapes`);
+    const cutShort = await scraper.until(target, until, (scrape) => {
+      last = scrape;
+    });
+    samples.push(
+      memorySample('run', `${scraper.answered.toLocaleString('en-US')} scrapes`, scraper.answered, rssBytes(pid), last, cutShort),
+    );
+    if (cutShort) break;
+  }
+  return { samples, skipped: null };
+}
+
+export async function measureConfiguration(run: MeasureRun): Promise<ConfigurationResult> {
+  const { log } = run;
+  const exporter = await startExporter(run.env, [...run.configuration.flags]);
+  const pid = exporter.child.pid ?? 0;
+  const client = scrapeClient(exporter.url);
+  const scraper = new CheckedScraper(client);
+  const memory: MemorySample[] = [];
+  try {
+    const startRss = rssBytes(pid);
+    const first = await scraper.scrape();
+    memory.push(memorySample('start', 'start', 0, startRss, first));
+    const heapFamily = heapOf(first.body)?.family ?? null;
+    await scraper.until(run.warmUp, Number.POSITIVE_INFINITY);
+    log(`  sequential: ${run.scrapes} scrapes`);
+    const figures = await sequential(run, scraper, pid);
+    const plain = await scraper.scrape(false);
+    const gzip = await scraper.scrape(true);
+
+    const { samples, skipped } = await memoryRuns(run, scraper, pid);
+    memory.push(...samples);
+    log(`  idle ${run.idleSeconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, run.idleSeconds * 1000));
+    const idleRss = rssBytes(pid);
+    memory.push(memorySample('idle', `${run.idleSeconds} s idle`, scraper.answered, idleRss, await scraper.scrape()));
+    client.close();
+
+    log(`  ${run.concurrentScrapers} concurrent scrapers, ${run.concurrentSeconds} s`);
+    const concurrent = await scrapeConcurrently(exporter.url, pid, run.concurrentScrapers, run.concurrentSeconds);
+    if (concurrent.failures > 0) throw new BenchBroken(`${concurrent.failures} concurrent scrapes failed`);
+    await exporter.stop();
+
+    log(`  floor: ${run.floorSamples} loadSnapshot calls`);
+    const floor = await measureFloor({
+      env: run.env,
+      flags: run.configuration.flags,
+      warmUp: run.warmUp,
+      samples: run.floorSamples,
+      limitMs: run.phaseSeconds * 1000,
+    });
+    return {
+      dataset: run.dataset,
+      configuration: run.configuration.name,
+      sequential: figures,
+      plainBytes: plain.wireBytes,
+      gzipBytes: gzip.wireBytes,
+      sampleLines: plain.body.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length,
+      liveChannels: sampleOf(plain.body, 'dispatcharr_active_streams') ?? null,
+      heapFamily,
+      memory,
+      skippedRun: skipped,
+      concurrent,
+      floor,
+      failingCollectors: [...scraper.failing].sort(),
+    };
+  } catch (error) {
+    const tail = exporter.output().trim().split('\n').slice(-10).join('\n');
+    if (error instanceof Error) error.message += tail ? `\nexporter log (last lines):\n${tail}` : '';
+    throw error;
+  } finally {
+    client.close();
+    await exporter.stop();
+  }
+}

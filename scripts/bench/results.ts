@@ -1,0 +1,84 @@
+/** The figures the benchmark gathers, shared by the phases that measure them and the report that prints them. */
+import type { DatasetName } from './options.js';
+import type { Latency } from './stats.js';
+
+export type ConfigurationName = 'defaults' | 'every gate';
+
+export interface Configuration {
+  readonly name: ConfigurationName;
+  readonly flags: readonly string[];
+}
+
+/** A scrape that did not answer 200 with both backends up: the benchmark itself is broken, not slow. */
+export class BenchBroken extends Error {}
+
+export interface MemorySample {
+  /** Before any scrape, at the end of a run of scrapes, or after the idle time. */
+  readonly kind: 'start' | 'run' | 'idle';
+  /** When it was taken, in words: `start`, `1,000 scrapes`, `30 s idle`. */
+  readonly at: string;
+  /** Scrapes answered before it. */
+  readonly scrapes: number;
+  readonly rssBytes: number;
+  /** The exporter's own heap figure (see `heapFamily`); null without one. */
+  readonly heapBytes: number | null;
+  /** A run that reached its time limit before its count. */
+  readonly cutShort: boolean;
+}
+
+/** A memory run left out because, at the rate of the scrapes before it, it would have outlasted its time limit. */
+export interface SkippedRun {
+  readonly target: number;
+  readonly projectedSeconds: number;
+}
+
+export interface SequentialFigures {
+  readonly latency: Latency;
+  readonly cpuMsPerScrape: number;
+  readonly statementsPerScrape: number | null;
+  readonly redisCommandsPerScrape: number | null;
+  /** dispatcharr_exporter_redis_round_trips: the usual value, and the range seen. */
+  readonly roundTrips: number | null;
+  readonly roundTripsRange: readonly [number, number] | null;
+  /** The phase's time limit ended it before its count. */
+  readonly cutShort: boolean;
+}
+
+export interface ConcurrentFigures {
+  readonly scrapers: number;
+  readonly seconds: number;
+  readonly scrapes: number;
+  readonly perSecond: number;
+  readonly latency: Latency;
+  readonly peakRssBytes: number;
+  /** Answers other than 200, and requests that failed. */
+  readonly failures: number;
+}
+
+export interface ConfigurationResult {
+  readonly dataset: DatasetName;
+  readonly configuration: ConfigurationName;
+  readonly sequential: SequentialFigures;
+  readonly plainBytes: number;
+  readonly gzipBytes: number;
+  /** Sample lines of the exposition. */
+  readonly sampleLines: number;
+  /** dispatcharr_active_streams: live channels the exporter found (and the database knows). */
+  readonly liveChannels: number | null;
+  readonly heapFamily: string | null;
+  readonly memory: readonly MemorySample[];
+  readonly skippedRun: SkippedRun | null;
+  readonly concurrent: ConcurrentFigures;
+  readonly floor: Latency & { readonly cutShort: boolean };
+  /** Collectors that reported failure in some measured scrape. */
+  readonly failingCollectors: readonly string[];
+}
+
+/** What a dataset holds, counted in PostgreSQL and Redis once it is written. */
+export interface DatasetFacts {
+  readonly name: DatasetName;
+  readonly description: string;
+  readonly rows: Readonly<Record<string, number>>;
+  readonly keys: Readonly<Record<string, number>>;
+  readonly setupSeconds: number;
+}
