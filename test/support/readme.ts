@@ -19,7 +19,7 @@ export function readmePromql(): string[] {
   const blocks = [...readme.matchAll(/```promql\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
   const prose = readme.replace(/```[\s\S]*?```/g, '');
   const inline = [...prose.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '');
-  const expressions = [...inline, ...blocks].map((text) => text.trim()).filter((text) => text.includes('dispatcharr_'));
+  const expressions = [...inline, ...blocks].map((text) => text.trim()).filter((text) => /\bdispatcharr_/.test(text));
   const path = /^\S*\/\S*$/;
   const pattern = /\w\*/;
   const sampleLine = /^[a-zA-Z_:][\w:]*(\{[^}]*\})? -?[\d.]+$/;
