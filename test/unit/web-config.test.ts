@@ -360,9 +360,7 @@ describe('basic auth', () => {
     const first = auth.check(basic('alice', 'alice-password'));
     assert.ok(first instanceof Promise);
     assert.equal(await first, true);
-    const started = performance.now();
     assert.equal(auth.check(basic('alice', 'alice-password')), true, 'a plain boolean, not a promise');
-    assert.ok(performance.now() - started < 5);
     assert.equal(await auth.check(basic('alice', 'wrong')), false);
     assert.equal(auth.check(basic('alice', 'wrong')), false, 'a wrong password is cached too');
     assert.equal(calls.length, 2);
