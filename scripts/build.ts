@@ -1,11 +1,11 @@
 /**
  * Bundles the exporter into one CommonJS file with only built-in requires left (needed for a Node SEA). The file
- * starts as a shell script that applies the heap budget and execs node on itself (src/heap-budget.ts).
+ * starts as a shell script that applies the memory budget and execs node on itself (src/memory-budget.ts).
  */
 import { build } from 'esbuild';
 import { chmodSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { budgetShellLine } from '../src/heap-budget.js';
+import { budgetShellLine } from '../src/memory-budget.js';
 
 const BUILTINS = new Set(builtinModules);
 

@@ -434,11 +434,15 @@ class PluginTest(unittest.TestCase):
         if not qemu or not os.path.exists(os.path.join(sysroot, "lib", "ld-linux-aarch64.so.1")):
             self.skipTest("qemu-user-static and the arm64 cross libraries are not installed")
         binary, _ = unpack(extract_like_dispatcharr(plugin_zip(), os.path.join(self.workdir, "arm64")), "aarch64")
-        # Under qemu-user an exec of an arm64 file goes to this machine's kernel, which cannot run it; with the heap
-        # flags given, as an operator may, the exporter has no reason to re-execute itself (src/heap-budget.ts).
-        env = dict(os.environ, NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=1")
+        # Under qemu-user an exec of an arm64 file goes to this machine's kernel, which cannot run it. The exporter
+        # must notice before it tries to restart itself with its memory budget (a failed process.execve aborts):
+        # its version, and a configuration error reported as such rather than an abort (exit 134).
+        env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "MALLOC_ARENA_MAX")}
         done = subprocess.run([qemu, "-L", sysroot, binary, "--version"], capture_output=True, text=True, timeout=120, env=env)
         self.assertEqual(done.stdout.strip(), "dispatcharr-exporter %s" % VERSION, done.stderr)
+        refused = subprocess.run([qemu, "-L", sysroot, binary, "--port", "notaport"], capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn('invalid port "notaport"', refused.stderr)
 
 if __name__ == "__main__":
     unittest.main()

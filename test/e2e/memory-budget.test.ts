@@ -1,5 +1,6 @@
 /**
- * The heap budget as shipped, read inside the running exporter (v8.getHeapStatistics through a preloaded probe):
+ * The memory budget as shipped, read inside the running exporter (v8.getHeapStatistics through a preloaded probe, its
+ * environment in /proc):
  * the bundle executed the way the npm bin and `npm start` run it, an operator's own NODE_OPTIONS, the single
  * executable and a Node that can re-execute in place (both once `npm run package` has fetched Node 24), always
  * one process; and the worst case it must survive: 20 concurrent scrapes of a response of several megabytes.
@@ -10,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { HEAP_BUDGET } from '../../src/heap-budget.js';
+import { BUDGET_ENVIRONMENT, BUDGET_OPTIONS } from '../../src/memory-budget.js';
 import { seedDataset } from '../fixtures/dataset.js';
 import { connectClient, startChannel } from '../fixtures/redis-writer.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -21,7 +22,7 @@ import { allocateRedisDb, openRedisWriter, redisEnv } from '../support/redis.js'
 import { ALL_GATES } from '../support/settings.js';
 
 const MIB = 1024 * 1024;
-const budget = (name: string) => HEAP_BUDGET.find((flag) => flag.name === name)?.megabytes ?? NaN;
+const budget = (name: string) => BUDGET_OPTIONS.find((option) => option.name === name)?.value ?? NaN;
 const SEMI = budget('--max-semi-space-size');
 const OLD = budget('--max-old-space-size');
 
@@ -98,6 +99,12 @@ function hasChildren(pid: number): boolean {
     });
 }
 
+/** The environment a process runs with. */
+function environmentOf(pid: number): Record<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
+
 /** The old generation as asked, plus at most V8's young generation (a few semi-spaces). */
 function assertLimit(limitMiB: number, oldMiB: number, semiMiB: number): void {
   assert.ok(limitMiB >= oldMiB && limitMiB <= oldMiB + 4 * semiMiB, `heap_size_limit ${limitMiB} MiB for old ${oldMiB}, semi ${semiMiB}`);
@@ -111,6 +118,9 @@ async function assertBudget(command: readonly string[], what: string): Promise<v
     assert.equal(pid, exporter.child.pid, `${what}: the process started is the one that runs the exporter`);
     assert.notEqual(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'sh');
     assert.equal(hasChildren(pid), false, `${what} leaves a single process`);
+    const env = environmentOf(pid);
+    assert.match(env['NODE_OPTIONS'] ?? '', new RegExp(`--v8-pool-size=${budget('--v8-pool-size')}`));
+    for (const [name, value] of Object.entries(BUDGET_ENVIRONMENT)) assert.equal(env[name], value, name);
   } finally {
     await exporter.stop();
   }
@@ -118,7 +128,7 @@ async function assertBudget(command: readonly string[], what: string): Promise<v
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('heap budget', () => {
+describe('memory budget', () => {
   test('the bundle executed as the npm bin runs it (its shell line) gets the budget, in one process', async () => {
     await assertBudget([bundlePath()], 'the bundle');
     await assertBudget(['sh', bundlePath()], 'npm start');
@@ -126,11 +136,16 @@ describe('heap budget', () => {
     assert.equal(packageJson.scripts['start'], 'sh dist/dispatcharr-exporter.cjs');
   });
 
-  test("an operator's NODE_OPTIONS heap flag wins, the budget's other limit stays", async () => {
+  test("an operator's own settings win, the budget's others stay", async () => {
     const closed = String(await freePort());
-    const exporter = await start([bundlePath()], { POSTGRES_PORT: closed, NODE_OPTIONS: '--max-old-space-size=160' });
+    const exporter = await start([bundlePath()], {
+      POSTGRES_PORT: closed,
+      NODE_OPTIONS: '--max-old-space-size=160',
+      MALLOC_ARENA_MAX: '4',
+    });
     try {
       assertLimit((await exporter.heap()).limitMiB, 160, SEMI);
+      assert.equal(environmentOf(exporter.child.pid ?? 0)['MALLOC_ARENA_MAX'], '4');
     } finally {
       await exporter.stop();
     }
