@@ -1,27 +1,12 @@
 /** Sends a body: gzip when the client accepts it and the body is worth compressing, Content-Length always. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createGzip } from 'node:zlib';
 import type { Body } from '../exposition/chunks.js';
+import { gzipChunks } from '../exposition/gzip.js';
+import type { HeldBody } from '../exposition/shared-body.js';
 import { acceptsGzip } from './encoding.js';
 
 /** Bodies up to this size go out as they are: compressing them saves less than it costs. */
 const COMPRESS_ABOVE_BYTES = 1024;
-
-/**
- * Compresses the chunks on libuv's thread pool, so the event loop answers other requests meanwhile, and
- * gives the compressed chunks (about a tenth of the input for the exposition text).
- */
-function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => {
-    const gzip = createGzip();
-    const out: Buffer[] = [];
-    gzip.on('data', (chunk: Buffer) => out.push(chunk));
-    gzip.once('end', () => resolve(out));
-    gzip.once('error', reject);
-    for (const chunk of chunks) gzip.write(chunk);
-    gzip.end();
-  });
-}
 
 function totalLength(chunks: readonly Buffer[]): number {
   let total = 0;
@@ -38,15 +23,15 @@ export async function sendBody(
   res: ServerResponse,
   status: number,
   headers: Record<string, string | number>,
-  body: Body,
+  body: Body | HeldBody,
 ): Promise<void> {
-  let chunks = body.chunks;
+  let chunks: readonly Buffer[] = body.chunks;
   let release = () => body.release();
   if (body.byteLength > COMPRESS_ABOVE_BYTES) {
     headers['Vary'] = 'Accept-Encoding';
     if (acceptsGzip(req)) {
       try {
-        chunks = await gzipChunks(body.chunks);
+        chunks = await ('gzip' in body ? body.gzip() : gzipChunks(body.chunks));
       } catch (error) {
         res.destroy(error instanceof Error ? error : new Error(String(error)));
         return;

@@ -119,7 +119,7 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
             .then(({ snapshot }) =>
               send(req, res, 200, 'text/html; charset=utf-8', landingPage(options.exporterVersion, landingView(snapshot))),
             )
-        : scraper.scrape(deadline).then((exposition) => send(req, res, 200, CONTENT_TYPE, exposition));
+        : scraper.body(deadline).then((body) => send(req, res, 200, CONTENT_TYPE, body));
     answer
       .then(undefined, (error: unknown) => {
         logger.error('scrape failed', { error: errorMessage(error) });

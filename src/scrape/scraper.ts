@@ -7,7 +7,9 @@ import { type CollectorOutcome, neededParts, runCollectors } from '../collectors
 import type { Collector } from '../collectors/collector.js';
 import { processCollector } from '../collectors/process.js';
 import { selfFamilies, skippedValuesFamily } from '../collectors/self.js';
-import { renderExposition } from '../exposition/render.js';
+import type { MetricFamily } from '../exposition/family.js';
+import { renderExposition, renderExpositionBody } from '../exposition/render.js';
+import { type HeldBody, SharedBody } from '../exposition/shared-body.js';
 import type { Settings } from '../config/settings.js';
 import { NO_DISPATCHARR_SCHEMA } from '../sources/dispatcharr-db.js';
 import type { Logger } from '../log.js';
@@ -58,6 +60,8 @@ export class Scraper {
   private readonly skipped: SkippedValues;
   /** Collections whose malformed values are counted already: concurrent requests share one. */
   private readonly counted = new WeakSet<Snapshot>();
+  /** The rendering of each collection still being sent; a partial snapshot is a new object each time, never shared. */
+  private readonly rendered = new WeakMap<Snapshot, SharedBody>();
 
   constructor(private readonly options: ScraperOptions) {
     this.skipped = new SkippedValues(options.logger);
@@ -66,7 +70,21 @@ export class Scraper {
   /** Renders the exposition text by `deadline` (epoch milliseconds). Never rejects. */
   async scrape(deadline: number): Promise<string> {
     const { snapshot, settings } = await this.snapshot(deadline);
-    return this.render(snapshot, settings);
+    return renderExposition(this.families(snapshot, settings));
+  }
+
+  /**
+   * The exposition as a body to send by `deadline`; the caller releases it once sent. Requests that get the same
+   * finished collection share one rendering and one gzip of it. Never rejects.
+   */
+  async body(deadline: number): Promise<HeldBody> {
+    const { snapshot, settings } = await this.snapshot(deadline);
+    let shared = this.rendered.get(snapshot);
+    if (!shared?.alive) {
+      shared = new SharedBody(renderExpositionBody(this.families(snapshot, settings)));
+      this.rendered.set(snapshot, shared);
+    }
+    return shared.acquire();
   }
 
   /**
@@ -121,18 +139,18 @@ export class Scraper {
     return { time: Date.now() / 1000, dispatcharrVersion: this.lastVersion, parts };
   }
 
-  private render(snapshot: Snapshot, settings: Settings): string {
+  private families(snapshot: Snapshot, settings: Settings): MetricFamily[] {
     const { collectors, logger } = this.options;
     const { families, outcomes } = runCollectors(collectors, snapshot, settings, logger);
     // The process families come last, after the self families that report on every collector, themselves included.
     const own = runCollectors([processCollector], snapshot, settings, logger);
     this.logChanges([...outcomes, ...own.outcomes]);
-    return renderExposition([
+    return [
       ...families,
       ...selfFamilies(snapshot, [...outcomes, ...own.outcomes]),
       skippedValuesFamily(this.skipped.list()),
       ...own.families,
-    ]);
+    ];
   }
 
   /** Counts (and logs) the malformed values of a finished collection, once however many requests share it. */

@@ -152,6 +152,8 @@ describe('statements per scrape', () => {
     assert.equal(small.perScrape, 6);
     assert.equal(large.perScrape, small.perScrape);
     assert.equal(large.concurrent, large.perScrape, 'eight simultaneous scrapes cost one collection');
+    // One rendering too: even the process families, read when the text is rendered, are the same in all eight.
+    for (const text of large.responses) assert.equal(text, large.responses[0]);
     for (const text of large.responses)
       assert.equal(sampleValue(parseExposition(text), 'dispatcharr_m3u_accounts', { status: 'total' }), 4 + 1000);
   });

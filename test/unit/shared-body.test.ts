@@ -1,0 +1,35 @@
+/** One rendered body held by every response of the same collection: gzip made once, buffers pooled after the last. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { ChunkWriter, pooledChunks } from '../../src/exposition/chunks.js';
+import { SharedBody } from '../../src/exposition/shared-body.js';
+
+/** Written a line at a time, as the renderer writes, so the text fills several pooled chunks. */
+function body(line: string, times: number) {
+  const writer = new ChunkWriter();
+  for (let i = 0; i < times; i++) writer.write(line);
+  return writer.finish();
+}
+
+test('holders share the bytes and one gzip; the buffers go back to the pool only after the last holder', async () => {
+  const text = 'dispatcharr_up 1\n'.repeat(20_000);
+  const shared = new SharedBody(body('dispatcharr_up 1\n', 20_000));
+  const first = shared.acquire();
+  const second = shared.acquire();
+  assert.equal(first.chunks, second.chunks);
+  assert.equal(Buffer.concat(first.chunks).toString('utf8'), text);
+  const [a, b] = await Promise.all([first.gzip(), second.gzip()]);
+  assert.equal(a, b, 'one compression for both');
+  assert.equal(gunzipSync(Buffer.concat(a)).toString('utf8'), text);
+
+  const pooled = pooledChunks();
+  first.release();
+  first.release();
+  assert.equal(pooledChunks(), pooled, 'a holder letting go twice counts once; the other still holds the buffers');
+  assert.equal(shared.alive, true);
+  second.release();
+  assert.ok(pooledChunks() > pooled, 'the last holder gives the buffers back');
+  assert.equal(shared.alive, false);
+  assert.throws(() => shared.acquire(), /cannot be held again/);
+});
