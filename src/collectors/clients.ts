@@ -26,11 +26,14 @@ export const clientsCollector: Collector = {
     const rows: ClientRow[] = liveStreams(snapshot).flatMap((stream) =>
       stream.live.clients.map((client) => ({ client, labels: { client_id: client.id, ...channelLabels(stream.row) } })),
     );
-    const each = (value: (c: LiveClient) => number | undefined): Sample[] =>
-      rows.flatMap((r) => {
-        const v = value(r.client);
-        return v === undefined ? [] : [sample(v, r.labels)];
-      });
+    const each = (value: (c: LiveClient) => number | undefined): Sample[] => {
+      const samples: Sample[] = [];
+      for (const row of rows) {
+        const v = value(row.client);
+        if (v !== undefined) samples.push(sample(v, row.labels));
+      }
+      return samples;
+    };
     const info = rows.map(({ client, labels }) => {
       const f = client.fields;
       const userId = f.user_id?.trim();

@@ -18,6 +18,8 @@ export function pythonFloat(value: number): string {
   if (value === Infinity) return 'inf';
   if (value === -Infinity) return '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  // Channel numbers are mostly whole: their shortest form plus `.0`, as below, without the digit work.
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${value}.0`;
 
   const [mantissa = '', exponentText = '0'] = value.toExponential().split('e');
   const exponent = Number(exponentText);

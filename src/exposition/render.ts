@@ -10,6 +10,8 @@ const LABEL_SPECIALS_ALL = /[\\"\n]/g;
 const HELP_SPECIALS = /[\\\n]/;
 const HELP_SPECIALS_ALL = /[\\\n]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n' };
+/** Characters gathered before a write to the sink. */
+const BLOCK_CHARS = 16 * 1024;
 const escapeOne = (special: string): string => ESCAPES[special] ?? special;
 
 /** Backslash, double quote and line feed escaped; most values hold none, and are returned as they are. */
@@ -23,7 +25,10 @@ function escapeHelp(text: string): string {
 
 function renderLabels(labels: Labels): string {
   let out = '';
-  for (const name of Object.keys(labels)) out += `${out === '' ? '{' : ','}${name}="${escapeLabelValue(labels[name] ?? '')}"`;
+  for (const name in labels) {
+    const value = labels[name] ?? '';
+    out += `${out === '' ? '{' : ','}${name}="${LABEL_SPECIALS.test(value) ? value.replace(LABEL_SPECIALS_ALL, escapeOne) : value}"`;
+  }
   return out === '' ? '' : `${out}}`;
 }
 
@@ -51,6 +56,8 @@ function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFami
  */
 function writeExposition(families: readonly MetricFamily[], sink: TextSink): void {
   const seen = new Set<string>();
+  // Lines are gathered into blocks of a few KB before they reach the sink: one copy into the output per block.
+  let block = '';
   for (const group of byName(families)) {
     const [head] = group;
     if (head === undefined) continue;
@@ -63,14 +70,18 @@ function writeExposition(families: readonly MetricFamily[], sink: TextSink): voi
         if (seen.has(labels)) continue;
         seen.add(labels);
         if (!headerWritten) {
-          sink.write(`# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`);
+          block += `# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`;
           headerWritten = true;
         }
-        const value = Number.isFinite(s.value) ? format(s.value) : formatValue(s.value);
-        sink.write(`${family.name}${labels} ${value}\n`);
+        block += `${family.name}${labels} ${Number.isFinite(s.value) ? format(s.value) : formatValue(s.value)}\n`;
+        if (block.length >= BLOCK_CHARS) {
+          sink.write(block);
+          block = '';
+        }
       }
     }
   }
+  sink.write(block);
 }
 
 /** The exposition as one string (tests, small outputs). */
