@@ -146,7 +146,8 @@ async function memoryRuns(
 
 export async function measureConfiguration(run: MeasureRun): Promise<ConfigurationResult> {
   const { log } = run;
-  const exporter = await startExporter(run.env, [...run.configuration.flags]);
+  // As the npm bin and `npm start` run it, so the memory budget applies (with `node <bundle>` Node 20 cannot apply it).
+  const exporter = await startExporter(run.env, [...run.configuration.flags], {}, { asInstalled: true });
   const pid = exporter.child.pid ?? 0;
   const client = scrapeClient(exporter.url);
   const scraper = new CheckedScraper(client);

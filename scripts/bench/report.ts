@@ -82,7 +82,7 @@ export function markdown(report: Report): string {
       'figure is then higher than on an idle machine.',
     '## Datasets',
     ...report.datasets.map(datasetSection),
-    'Configurations: *defaults* (no flags) and *every gate* (every `--include-*` flag on); both in the default v2 layout.',
+    'Configurations: *defaults* (no flags) and *every gate* (every `--include-*` flag on); both in the default v2 layout. The exporter is started as its npm bin is, `dist/dispatcharr-exporter.cjs`, whose first line applies the memory budget (README, Memory budget).',
     '## Targets',
     table(
       ['target', 'figure', ''],

@@ -76,10 +76,13 @@ export async function startExporter(
   env: Record<string, string>,
   args: string[] = [],
   client: ExporterClient = {},
+  /** Run the bundle as its bin is run (its shell line applies the memory budget), not with `node <bundle>`. */
+  launch: { readonly asInstalled?: boolean } = {},
 ): Promise<RunningExporter> {
   const port = await freePort();
+  const command = launch.asInstalled ? [bundlePath()] : [process.execPath, bundlePath()];
   // Never the machine's own Redis: by default an empty database of the test server.
-  const child = spawn(process.execPath, [bundlePath(), '--host', '127.0.0.1', '--port', String(port), ...args], {
+  const child = spawn(command[0] ?? '', [...command.slice(1), '--host', '127.0.0.1', '--port', String(port), ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...redisEnv(EMPTY_REDIS_DB), ...env },
   });
   let output = '';
