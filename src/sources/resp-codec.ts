@@ -73,8 +73,10 @@ class IncrementalParser {
   parse(buffer: Buffer, position: { offset: number }): RespValue | undefined {
     for (;;) {
       const start = position.offset;
-      const lineEnd = buffer.indexOf('\r\n', start);
-      if (lineEnd === -1) return undefined;
+      // A line ends at its first CR (no RESP line holds one); a byte search, much cheaper than looking for "\r\n".
+      const lineEnd = buffer.indexOf(CR, start);
+      if (lineEnd === -1 || lineEnd + 1 >= buffer.length) return undefined;
+      if (buffer[lineEnd + 1] !== LF) throw new RespError('protocol error: carriage return without line feed');
       const type = buffer[start];
       const afterLine = lineEnd + 2;
       let value: RespValue;

@@ -91,6 +91,8 @@ test('a length that is not a number, or a bulk string longer than its length, is
   assert.throws(() => parseReply(bytes('$abc\r\nxyz\r\n'), 0), /protocol error: bad length/);
   assert.throws(() => parseReply(bytes('*x\r\n'), 0), /protocol error: bad length/);
   assert.throws(() => parseReply(bytes('$2\r\nabc\r\n'), 0), /protocol error: bulk string longer/);
+  assert.throws(() => parseReply(bytes('+O\rK\r\n'), 0), /protocol error: carriage return without line feed/);
+  assert.equal(parseReply(bytes('+OK\r'), 0), undefined, 'a line whose LF has not arrived yet waits for it');
   assert.deepEqual(parseReply(bytes('$-1\r\n'), 0), { value: null, next: 5 });
 });
 
