@@ -82,10 +82,12 @@ function figures(stream: LiveStream, snapshot: Snapshot, settings: Settings, con
 }
 
 function each(all: readonly StreamFigures[], value: (f: StreamFigures) => number | undefined): Sample[] {
-  return all.flatMap((f) => {
+  const samples: Sample[] = [];
+  for (const f of all) {
     const v = value(f);
-    return v === undefined ? [] : [sample(v, f.labels)];
-  });
+    if (v !== undefined) samples.push(sample(v, f.labels));
+  }
+  return samples;
 }
 
 function legacyInfo(all: readonly StreamFigures[]): MetricFamily {

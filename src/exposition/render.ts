@@ -51,11 +51,13 @@ function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFami
 /**
  * Writes the families in input order. Families that share a name are merged into the first one's
  * block, and a repeated series (same name and labels) is written once, the first one winning, so the
- * output is deterministic for a given snapshot. One block is in progress at a time: a line goes to the
- * sink as soon as it is known, so only the current block's label sets are held.
+ * output is deterministic for a given snapshot. Label sets are never changed once a collector made them, so a set
+ * shared by several samples is rendered once.
  */
 function writeExposition(families: readonly MetricFamily[], sink: TextSink): void {
   const seen = new Set<string>();
+  // Collectors hand one label set to several families (a stream's, a client's): each is rendered once.
+  const rendered = new Map<Labels, string>();
   // Lines are gathered into blocks of a few KB before they reach the sink: one copy into the output per block.
   let block = '';
   for (const group of byName(families)) {
@@ -66,7 +68,11 @@ function writeExposition(families: readonly MetricFamily[], sink: TextSink): voi
     for (const family of group) {
       const format = family.valueFormat === 'python-float' ? pythonFloat : formatValue;
       for (const s of family.samples) {
-        const labels = renderLabels(s.labels);
+        let labels = rendered.get(s.labels);
+        if (labels === undefined) {
+          labels = renderLabels(s.labels);
+          rendered.set(s.labels, labels);
+        }
         if (seen.has(labels)) continue;
         seen.add(labels);
         if (!headerWritten) {
