@@ -9,10 +9,11 @@ export class RespError extends Error {
   override readonly name = 'RespError';
 }
 
-function encodeOne(args: readonly string[]): string {
-  let text = `*${args.length}\r\n`;
-  for (const arg of args) text += `$${Buffer.byteLength(arg, 'utf8')}\r\n${arg}\r\n`;
-  return text;
+/** Arguments this short (field names, small numbers) repeat across a pipeline's commands: encoded once per pipeline. */
+const SHORT_ARGUMENT = 24;
+
+function encodeArgument(arg: string): string {
+  return `$${Buffer.byteLength(arg, 'utf8')}\r\n${arg}\r\n`;
 }
 
 export function encodeCommand(args: readonly string[]): Buffer {
@@ -21,7 +22,25 @@ export function encodeCommand(args: readonly string[]): Buffer {
 
 /** Every command of a pipeline in one buffer, built from one string rather than a buffer per argument. */
 export function encodePipeline(commands: readonly (readonly string[])[]): Buffer {
-  return Buffer.from(commands.map(encodeOne).join(''), 'utf8');
+  const short = new Map<string, string>();
+  const texts: string[] = [];
+  for (const args of commands) {
+    let text = `*${args.length}\r\n`;
+    for (const arg of args) {
+      if (arg.length > SHORT_ARGUMENT) {
+        text += encodeArgument(arg);
+        continue;
+      }
+      let encoded = short.get(arg);
+      if (encoded === undefined) {
+        encoded = encodeArgument(arg);
+        short.set(arg, encoded);
+      }
+      text += encoded;
+    }
+    texts.push(text);
+  }
+  return Buffer.from(texts.join(''), 'utf8');
 }
 
 /** One parsed reply and the offset just past it. */

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { encodePipeline } from '../../src/sources/resp-codec.js';
 import { encodeCommand, parseReply, ReplyReader, RespConnection, RespError, type RespValue } from '../../src/sources/resp.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
@@ -16,6 +18,21 @@ function parseOne(buffer: Buffer): RespValue {
 
 test('commands are encoded as RESP arrays of bulk strings, byte lengths for UTF-8', () => {
   assert.equal(encodeCommand(['HMGET', 'k', 'é']).toString('utf8'), '*3\r\n$5\r\nHMGET\r\n$1\r\nk\r\n$2\r\né\r\n');
+});
+
+test('a pipeline is the commands encoded one after another, arguments that repeat across commands included', () => {
+  const reference = (args: readonly string[]) =>
+    Buffer.concat([
+      Buffer.from(`*${args.length}\r\n`),
+      ...args.map((arg) => Buffer.concat([Buffer.from(`$${Buffer.byteLength(arg)}\r\n`), Buffer.from(arg), Buffer.from('\r\n')])),
+    ]);
+  // Few distinct short arguments (so they repeat), and long ones, ASCII or not.
+  const argument = fc.oneof(fc.constantFrom('HMGET', 'ip_address', 'é', ''), fc.string({ unit: 'grapheme', maxLength: 40 }));
+  fc.assert(
+    fc.property(fc.array(fc.array(argument, { minLength: 1, maxLength: 6 }), { maxLength: 8 }), (commands) => {
+      assert.deepEqual(encodePipeline(commands), Buffer.concat(commands.map(reference)));
+    }),
+  );
 });
 
 test('simple strings', () => {
