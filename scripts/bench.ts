@@ -82,19 +82,13 @@ async function run(options: BenchOptions): Promise<{ report: Report; broken: boo
         log(`${name}, ${configuration.name}`);
         const longRun = configuration.name === 'every gate' && LONG_MEMORY_RUN.includes(name);
         const result = await measureConfiguration({
+          ...options,
           dataset: name,
           configuration,
           env,
           statements,
           commands,
-          warmUp: options.warmUp,
-          scrapes: options.scrapes,
           memoryScrapes: longRun ? options.memoryScrapes : options.shortMemoryScrapes,
-          floorSamples: options.floorSamples,
-          idleSeconds: options.idleSeconds,
-          concurrentScrapers: options.concurrentScrapers,
-          concurrentSeconds: options.concurrentSeconds,
-          phaseSeconds: options.phaseSeconds,
           memorySeconds: longRun ? options.longRunSeconds : options.memorySeconds,
           log,
         });

@@ -20,6 +20,8 @@ import tempfile
 import unittest
 from unittest import mock
 
+from plugin.tests.helpers import quiet_supervisor
+
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "plugin.py"))
 
 
@@ -312,15 +314,7 @@ class HandshakeTest(unittest.TestCase):
     def supervisor(self, lines):
         folder = tempfile.mkdtemp(prefix="launcher-supervisor-")
         self.addCleanup(shutil.rmtree, folder, True)
-        answers = []
-
-        class Quiet(launcher.Supervisor):
-            def answer(self, line):
-                answers.append(line)
-
-        supervisor = Quiet([])
-        self.addCleanup(os.close, supervisor.wake_read)
-        self.addCleanup(os.close, supervisor.wake_write)
+        supervisor, answers = quiet_supervisor(self, launcher)
         state, log = os.path.join(folder, "state.json"), os.path.join(folder, "exporter.log")
         with mock.patch.object(launcher, "STATE_FILE", state), mock.patch.object(launcher, "LOG_FILE", log):
             result = supervisor.follow(iter(lines), 4242)

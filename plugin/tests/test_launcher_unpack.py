@@ -22,6 +22,8 @@ import time
 import unittest
 from unittest import mock
 
+from plugin.tests.helpers import quiet_supervisor
+
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "plugin.py"))
 PACKED_NAMES = {"x86_64": "dispatcharr-exporter-linux-x64.xz", "aarch64": "dispatcharr-exporter-linux-arm64.xz"}
 ELF_CODES = {"x86_64": 62, "aarch64": 183}
@@ -177,16 +179,8 @@ class PrepareTest(unittest.TestCase):
     """Supervisor.prepare, in this process: what the supervisor does before it runs the exporter."""
 
     def prepare(self, folder):
-        answers = []
         launcher = folder.launcher
-
-        class Quiet(launcher.Supervisor):
-            def answer(self, line):
-                answers.append(line)
-
-        supervisor = Quiet([])
-        self.addCleanup(os.close, supervisor.wake_read)
-        self.addCleanup(os.close, supervisor.wake_write)
+        supervisor, answers = quiet_supervisor(self, launcher)
         launcher._ensure_run_dir()
         return supervisor.prepare(), answers
 

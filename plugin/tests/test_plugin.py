@@ -6,7 +6,6 @@ Run by `npm test` (after `npm run package`); alone: TEST_POSTGRES_URL=... TEST_R
 python3 -m unittest discover -s plugin/tests -v
 """
 
-import hashlib
 import importlib.util
 import json
 import lzma
@@ -23,6 +22,8 @@ import unittest
 import urllib.request
 import zipfile
 from urllib.parse import urlparse, urlunparse
+
+from plugin.tests.helpers import sha256_of
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,14 +44,6 @@ def plugin_zip():
     if not os.path.exists(path):
         raise RuntimeError("no plugin zip %s: run `npm run package` first" % path)
     return path
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def launcher_in(plugin_dir):

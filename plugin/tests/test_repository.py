@@ -25,6 +25,7 @@ import zipfile
 
 from plugin.tests import dispatcharr_repository as dispatcharr
 from plugin.tests import dispatcharr_source
+from plugin.tests.helpers import sha256_of
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 REPOSITORY = os.path.join(ROOT, "dist", "plugin-repository")
@@ -37,14 +38,6 @@ with open(os.path.join(ROOT, "package.json"), encoding="utf-8") as _package:
     PACKAGE = json.load(_package)
 VERSION = PACKAGE["version"]
 SOURCE_URL = re.sub(r"\.git$", "", re.sub(r"^git\+", "", PACKAGE["repository"]["url"]))
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_manifest(folder):

@@ -18,24 +18,20 @@ import {
 } from './results.js';
 import { failedCollectors, heapOf, type Scrape, type ScrapeClient, sampleOf, scrapeClient } from './scrape-client.js';
 import { mode, summarize } from './stats.js';
-import type { DatasetName } from './options.js';
+import type { BenchOptions, DatasetName } from './options.js';
 
-export interface MeasureRun {
+/** The benchmark's options this measurement uses as they are; the memory run's length is chosen per configuration. */
+type SharedOptions = 'warmUp' | 'scrapes' | 'floorSamples' | 'idleSeconds' | 'concurrentScrapers' | 'concurrentSeconds' | 'phaseSeconds';
+
+export interface MeasureRun extends Pick<BenchOptions, SharedOptions> {
   readonly dataset: DatasetName;
   readonly configuration: Configuration;
   /** The exporter's environment: Dispatcharr's variables for the dataset's database and Redis. */
   readonly env: Record<string, string>;
   readonly statements: Counter;
   readonly commands: Counter;
-  readonly warmUp: number;
-  readonly scrapes: number;
   /** Scrapes in all before the last memory sample. */
   readonly memoryScrapes: number;
-  readonly floorSamples: number;
-  readonly idleSeconds: number;
-  readonly concurrentScrapers: number;
-  readonly concurrentSeconds: number;
-  readonly phaseSeconds: number;
   /** Wall-clock limit of the memory runs. */
   readonly memorySeconds: number;
   readonly log: (line: string) => void;

@@ -26,8 +26,7 @@ function escapeHelp(text: string): string {
 function renderLabels(labels: Labels): string {
   let out = '';
   for (const name in labels) {
-    const value = labels[name] ?? '';
-    out += `${out === '' ? '{' : ','}${name}="${LABEL_SPECIALS.test(value) ? value.replace(LABEL_SPECIALS_ALL, escapeOne) : value}"`;
+    out += `${out === '' ? '{' : ','}${name}="${escapeLabelValue(labels[name] ?? '')}"`;
   }
   return out === '' ? '' : `${out}}`;
 }
