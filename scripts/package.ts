@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import packageJson from '../package.json' with { type: 'json' };
-import { pluginHelpUrl, pluginManifest } from './plugin-manifest.js';
+import { pluginHelpUrl, pluginManifest, sourceUrl } from './plugin-manifest.js';
 import { repositoryUrlOption } from './package/options.js';
 import { type PackedExecutable, packedName, pluginZipEntries } from './package/plugin-zip.js';
 import { type PluginJson, releaseUrl, writePluginRepository } from './package/repository.js';
@@ -144,13 +144,13 @@ async function main(): Promise<void> {
     `wrote ${zipPath} (${(statSync(zipPath).size / MIB).toFixed(1)} MiB, ${entries.length} files, ${(total / MIB).toFixed(1)} MiB uncompressed)\n`,
   );
 
-  const sourceUrl = packageJson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+  const source = sourceUrl(packageJson.repository.url);
   const folder = resolve('dist', 'plugin-repository');
   const repository = await writePluginRepository(folder, {
     plugin: JSON.parse(manifest) as PluginJson,
     zipPath,
-    rootUrl: repositoryUrlOption(process.argv.slice(2)) ?? releaseUrl(sourceUrl, packageJson.version),
-    sourceUrl,
+    rootUrl: repositoryUrlOption(process.argv.slice(2)) ?? releaseUrl(source, packageJson.version),
+    sourceUrl: source,
     license: packageJson.license,
     lastUpdated: releaseTime(),
   });

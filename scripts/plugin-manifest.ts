@@ -51,6 +51,11 @@ export function pluginHelpUrl(homepage: string | undefined): string {
   return `${homepage.replace(/#.*$/, '')}#${PLUGIN_HELP_SECTION}`;
 }
 
+/** The browsable address of a package.json repository URL (`git+https://host/x.git` -> `https://host/x`). */
+export function sourceUrl(repositoryUrl: string): string {
+  return repositoryUrl.replace(/^git\+/, '').replace(/\.git$/, '');
+}
+
 export function pluginManifest(templatePath: string, version: string, helpUrl: string): string {
   const manifest = JSON.parse(readFileSync(templatePath, 'utf8')) as Record<string, unknown>;
   manifest['version'] = version;

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
+import { sourceUrl } from '../plugin-manifest.js';
 import { assembleContext } from './context.js';
 import { type DockerEngine, docker } from './engine.js';
 
@@ -57,7 +58,7 @@ function gitRevision(): string | undefined {
 
 /** OCI annotations as image labels, from package.json. */
 export function imageLabels(): Record<string, string> {
-  const source = packageJson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+  const source = sourceUrl(packageJson.repository.url);
   const revision = gitRevision();
   return {
     'org.opencontainers.image.title': packageJson.name,
