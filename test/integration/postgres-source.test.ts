@@ -101,12 +101,13 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       assert.equal(profiles.length, 7);
     });
 
-    test('sessions are read-only, time-limited and named', async () => {
-      const [settings] = await source.query<{ ro: string; st: string; lt: string; app: string }>(
+    test('sessions are read-only, time-limited, named, and use no parallel workers or JIT', async () => {
+      const [settings] = await source.query<{ ro: string; st: string; lt: string; app: string; workers: string; jit: string }>(
         `SELECT current_setting('default_transaction_read_only') AS ro, current_setting('statement_timeout') AS st,
-                current_setting('lock_timeout') AS lt, current_setting('application_name') AS app`,
+                current_setting('lock_timeout') AS lt, current_setting('application_name') AS app,
+                current_setting('max_parallel_workers_per_gather') AS workers, current_setting('jit') AS jit`,
       );
-      assert.deepEqual(settings, { ro: 'on', st: '5s', lt: '1s', app: 'dispatcharr-exporter' });
+      assert.deepEqual(settings, { ro: 'on', st: '5s', lt: '1s', app: 'dispatcharr-exporter', workers: '0', jit: 'off' });
       await assert.rejects(
         source.query(`UPDATE m3u_m3uaccount SET name = 'changed' WHERE id = $1`, [data.accounts.providerA]),
         /read-only transaction/,
