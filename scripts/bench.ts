@@ -18,6 +18,7 @@ import { redisEnv, redisUrl } from '../test/support/redis.js';
 import { type RunningServer, startPostgres, startRedis } from '../test/support/servers.js';
 import { ALL_GATES } from '../test/support/settings.js';
 import { EXPORTER_ROLE, redisCommandCounter, statementCounter } from './bench/backend-counters.js';
+import { postgresCpu, redisCpu } from './bench/backend-cpu.js';
 import { type BuiltDataset, buildDataset, growToHuge } from './bench/datasets.js';
 import { describeMachine, loadAverage } from './bench/machine.js';
 import { measureConfiguration } from './bench/measure.js';
@@ -61,6 +62,7 @@ async function run(options: BenchOptions): Promise<{ report: Report; broken: boo
   const started = performance.now();
   const statements = await statementCounter(adminUrl());
   const commands = await redisCommandCounter(redisUrl().toString());
+  const backendCpu = { postgres: await postgresCpu(adminUrl()), redis: await redisCpu(redisUrl().toString()) };
   const machine = await describeMachine(adminUrl(), redisUrl().toString());
   const results: ConfigurationResult[] = [];
   const datasets: DatasetFacts[] = [];
@@ -88,6 +90,7 @@ async function run(options: BenchOptions): Promise<{ report: Report; broken: boo
           env,
           statements,
           commands,
+          backendCpu,
           memoryScrapes: longRun ? options.memoryScrapes : options.shortMemoryScrapes,
           memorySeconds: longRun ? options.longRunSeconds : options.memorySeconds,
           log,
@@ -107,7 +110,12 @@ async function run(options: BenchOptions): Promise<{ report: Report; broken: boo
     for (const db of open) await db.drop().catch(() => undefined);
     await statements.close();
     await commands.close();
+    await backendCpu.postgres.close();
+    await backendCpu.redis.close();
   }
+  if (results.some((r) => r.floor.cpu.postgresMs === null))
+    notes.push("PostgreSQL's CPU not measured: its data directory is not on this machine (or not readable)");
+  if (results.some((r) => r.floor.cpu.redisMs === null)) notes.push("Redis' CPU not measured: INFO cpu gave no figures");
   const failing = results.filter((r) => r.failingCollectors.length > 0);
   for (const r of failing)
     notes.push(`collectors failing in some scrape (${r.dataset}, ${r.configuration}): ${r.failingCollectors.join(', ')}`);
@@ -123,7 +131,7 @@ async function run(options: BenchOptions): Promise<{ report: Report; broken: boo
     machine,
     datasets,
     results,
-    targets: checkTargets(results),
+    targets: checkTargets(results, machine.cores),
     notes,
     wallSeconds: (performance.now() - started) / 1000,
     loadAtEnd: loadAverage(),

@@ -13,8 +13,9 @@ import { LiveDiscovery } from '../../src/sources/live-discovery.js';
 import { PostgresSource } from '../../src/sources/postgres.js';
 import { RedisSource } from '../../src/sources/redis.js';
 import { EXPORTER_VERSION } from '../../src/version.js';
-import { BenchBroken } from './results.js';
-import { type Latency, summarize } from './stats.js';
+import { type BackendMeters, startCpuShare } from './backend-cpu.js';
+import { BenchBroken, type FloorFigures } from './results.js';
+import { summarize } from './stats.js';
 
 export interface FloorRun {
   readonly env: Record<string, string>;
@@ -23,9 +24,10 @@ export interface FloorRun {
   readonly samples: number;
   /** Wall-clock limit of the timed loop. */
   readonly limitMs: number;
+  readonly backendCpu: BackendMeters;
 }
 
-export async function measureFloor(run: FloorRun): Promise<Latency & { cutShort: boolean }> {
+export async function measureFloor(run: FloorRun): Promise<FloorFigures> {
   const command = loadConfig(run.flags, run.env);
   if (command.kind !== 'run') throw new BenchBroken(`the floor's configuration did not load (${command.kind})`);
   const { config } = command;
@@ -54,8 +56,15 @@ export async function measureFloor(run: FloorRun): Promise<Latency & { cutShort:
     for (let i = 0; i < run.warmUp; i++) await once();
     const times: number[] = [];
     const until = performance.now() + run.limitMs;
+    const cpuShare = await startCpuShare(run.backendCpu);
+    const cpu = process.cpuUsage();
     while (times.length < run.samples && performance.now() < until) times.push(await once());
-    return { ...summarize(times), cutShort: times.length < run.samples };
+    const used = process.cpuUsage(cpu);
+    return {
+      ...summarize(times),
+      cpu: await cpuShare.end((used.user + used.system) / 1e6, times.length),
+      cutShort: times.length < run.samples,
+    };
   } finally {
     redis.close();
     await db.close();

@@ -5,6 +5,7 @@
  */
 import { startExporter } from '../../test/support/exporter.js';
 import type { Counter } from './backend-counters.js';
+import { type BackendMeters, startCpuShare } from './backend-cpu.js';
 import { scrapeConcurrently } from './concurrent.js';
 import { measureFloor } from './floor.js';
 import { cpuSeconds, rssBytes } from './process-probe.js';
@@ -30,6 +31,8 @@ export interface MeasureRun extends Pick<BenchOptions, SharedOptions> {
   readonly env: Record<string, string>;
   readonly statements: Counter;
   readonly commands: Counter;
+  /** The backends' CPU meters. */
+  readonly backendCpu: BackendMeters;
   /** Scrapes in all before the last memory sample. */
   readonly memoryScrapes: number;
   /** Wall-clock limit of the memory runs. */
@@ -72,6 +75,7 @@ async function sequential(run: MeasureRun, scraper: CheckedScraper, pid: number)
   const trips: number[] = [];
   const [statements, commands] = [await run.statements.total(), await run.commands.total()];
   const cpu = cpuSeconds(pid);
+  const cpuShare = await startCpuShare(run.backendCpu);
   const start = scraper.answered;
   let tripsTotal: number | undefined;
   const cutShort = await scraper.until(start + run.scrapes, performance.now() + run.phaseSeconds * 1000, (scrape) => {
@@ -84,12 +88,12 @@ async function sequential(run: MeasureRun, scraper: CheckedScraper, pid: number)
     tripsTotal = total;
   });
   const done = scraper.answered - start;
-  const cpuMs = (cpuSeconds(pid) - cpu) * 1000;
+  const exporterCpu = cpuSeconds(pid) - cpu;
   const [statementsAfter, commandsAfter] = [await run.statements.total(), await run.commands.total()];
   const perScrape = (before: number | null, after: number | null) => (before === null || after === null ? null : (after - before) / done);
   return {
     latency: summarize(times),
-    cpuMsPerScrape: cpuMs / done,
+    cpu: await cpuShare.end(exporterCpu, done),
     statementsPerScrape: perScrape(statements, statementsAfter),
     redisCommandsPerScrape: perScrape(commands, commandsAfter),
     roundTrips: mode(trips) ?? null,
@@ -179,6 +183,7 @@ export async function measureConfiguration(run: MeasureRun): Promise<Configurati
       warmUp: run.warmUp,
       samples: run.floorSamples,
       limitMs: run.phaseSeconds * 1000,
+      backendCpu: run.backendCpu,
     });
     return {
       dataset: run.dataset,

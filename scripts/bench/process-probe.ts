@@ -37,17 +37,30 @@ export function rssBytes(pid: number): number {
   return kiB * 1024;
 }
 
-/** User plus system CPU seconds (utime + stime of /proc/<pid>/stat), over the tree. */
-export function cpuSeconds(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (which is in parentheses and may hold spaces): state first. */
+function statFields(pid: number): string[] | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * User plus system CPU seconds (utime + stime, fields 14 and 15 of /proc/<pid>/stat), over the tree; with `reaped`,
+ * also what the children that have ended used (cutime + cstime of `pid`: a server's finished connections).
+ */
+export function cpuSeconds(pid: number, { reaped = false } = {}): number {
   let ticks = 0;
   for (const p of processTree(pid)) {
-    const stat = read(`/proc/${p}/stat`);
-    if (!stat) continue;
-    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    const fields = statFields(p);
+    if (fields) ticks += Number(fields[11]) + Number(fields[12]);
   }
+  const own = reaped ? statFields(pid) : undefined;
+  if (own) ticks += Number(own[13]) + Number(own[14]);
   return ticks / CLOCK_TICKS;
+}
+
+/** The command name of a running process (/proc/<pid>/comm), or undefined when there is none on this machine. */
+export function commandName(pid: number): string | undefined {
+  return read(`/proc/${pid}/comm`)?.trim();
 }
 
 /** Samples the peak RSS every `everyMs` until stopped. */

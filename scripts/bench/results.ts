@@ -1,4 +1,5 @@
 /** The figures the benchmark gathers, shared by the phases that measure them and the report that prints them. */
+import type { CpuShare } from './backend-cpu.js';
 import type { DatasetName } from './options.js';
 import type { Latency } from './stats.js';
 
@@ -34,7 +35,8 @@ export interface SkippedRun {
 
 export interface SequentialFigures {
   readonly latency: Latency;
-  readonly cpuMsPerScrape: number;
+  /** CPU per scrape: the exporter process's, and the backends' while they served it. */
+  readonly cpu: CpuShare;
   readonly statementsPerScrape: number | null;
   readonly redisCommandsPerScrape: number | null;
   /** dispatcharr_exporter_redis_round_trips: the usual value, and the range seen. */
@@ -55,6 +57,12 @@ export interface ConcurrentFigures {
   readonly failures: number;
 }
 
+export interface FloorFigures extends Latency {
+  /** CPU per snapshot: this process reading it, and the backends serving it. */
+  readonly cpu: CpuShare;
+  readonly cutShort: boolean;
+}
+
 export interface ConfigurationResult {
   readonly dataset: DatasetName;
   readonly configuration: ConfigurationName;
@@ -69,7 +77,7 @@ export interface ConfigurationResult {
   readonly memory: readonly MemorySample[];
   readonly skippedRun: SkippedRun | null;
   readonly concurrent: ConcurrentFigures;
-  readonly floor: Latency & { readonly cutShort: boolean };
+  readonly floor: FloorFigures;
   /** Collectors that reported failure in some measured scrape. */
   readonly failingCollectors: readonly string[];
 }
