@@ -1,8 +1,9 @@
 /** One rendered body held by every response of the same collection: gzip made once, buffers pooled after the last. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ChunkWriter, pooledChunks } from '../../src/exposition/chunks.js';
+import { gzipChunks } from '../../src/exposition/gzip.js';
 import { SharedBody } from '../../src/exposition/shared-body.js';
 
 /** Written a line at a time, as the renderer writes, so the text fills several pooled chunks. */
@@ -32,4 +33,14 @@ test('holders share the bytes and one gzip; the buffers go back to the pool only
   assert.ok(pooledChunks() > pooled, 'the last holder gives the buffers back');
   assert.equal(shared.alive, false);
   assert.throws(() => shared.acquire(), /cannot be held again/);
+});
+
+test('small bodies are compressed in place and large ones on the thread pool, to the same gzip text', async () => {
+  for (const times of [1, 3_000, 20_000]) {
+    const written = body('dispatcharr_stream_viewers{channel_uuid="c"} 3\n', times);
+    const compressed = await gzipChunks(written.chunks);
+    assert.equal(gunzipSync(Buffer.concat(compressed)).toString('utf8'), Buffer.concat(written.chunks).toString('utf8'));
+    written.release();
+  }
+  assert.deepEqual(await gzipChunks([]), [gzipSync(Buffer.alloc(0), { level: 1 })]);
 });
