@@ -10,8 +10,6 @@ const LABEL_SPECIALS_ALL = /[\\"\n]/g;
 const HELP_SPECIALS = /[\\\n]/;
 const HELP_SPECIALS_ALL = /[\\\n]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n' };
-/** Characters gathered before a write to the sink. */
-const BLOCK_CHARS = 16 * 1024;
 const escapeOne = (special: string): string => ESCAPES[special] ?? special;
 
 /** Backslash, double quote and line feed escaped; most values hold none, and are returned as they are. */
@@ -23,12 +21,32 @@ function escapeHelp(text: string): string {
   return HELP_SPECIALS.test(text) ? text.replace(HELP_SPECIALS_ALL, escapeOne) : text;
 }
 
-function renderLabels(labels: Labels): string {
-  let out = '';
-  for (const name in labels) {
-    out += `${out === '' ? '{' : ','}${name}="${escapeLabelValue(labels[name] ?? '')}"`;
+/** `{name="` or `",name="`, made once per label name: the same few names open every label of a scrape. */
+const openers = new Map<string, readonly [first: string, next: string]>();
+
+function opener(name: string): readonly [string, string] {
+  let pair = openers.get(name);
+  if (pair === undefined) {
+    pair = [`{${name}="`, `",${name}="`];
+    openers.set(name, pair);
   }
-  return out === '' ? '' : `${out}}`;
+  return pair;
+}
+
+/**
+ * `{a="1",b="2"}`, or '' without labels. Joined from its parts rather than concatenated: concatenation leaves a
+ * chain of intermediate strings per label, and the label sets of a large installation then made most of a
+ * rendering's garbage.
+ */
+function renderLabels(labels: Labels): string {
+  const parts: string[] = [];
+  for (const name in labels) {
+    const [first, next] = opener(name);
+    parts.push(parts.length === 0 ? first : next, escapeLabelValue(labels[name] ?? ''));
+  }
+  if (parts.length === 0) return '';
+  parts.push('"}');
+  return parts.join('');
 }
 
 /** Where rendered text goes: a list of strings, or UTF-8 chunks. */
@@ -52,13 +70,14 @@ function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFami
  * block, and a repeated series (same name and labels) is written once, the first one winning, so the
  * output is deterministic for a given snapshot. Label sets are never changed once a collector made them, so a set
  * shared by several samples is rendered once.
+ *
+ * A line goes to the sink in pieces (name, labels, value) that already exist as strings: building each line, or
+ * blocks of lines, first made a large installation's rendering allocate (and collect) twice its output size again.
  */
 function writeExposition(families: readonly MetricFamily[], sink: TextSink): void {
   const seen = new Set<string>();
   // Collectors hand one label set to several families (a stream's, a client's): each is rendered once.
   const rendered = new Map<Labels, string>();
-  // Lines are gathered into blocks of a few KB before they reach the sink: one copy into the output per block.
-  let block = '';
   for (const group of byName(families)) {
     const [head] = group;
     if (head === undefined) continue;
@@ -75,18 +94,15 @@ function writeExposition(families: readonly MetricFamily[], sink: TextSink): voi
         if (seen.has(labels)) continue;
         seen.add(labels);
         if (!headerWritten) {
-          block += `# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`;
+          sink.write(`# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`);
           headerWritten = true;
         }
-        block += `${family.name}${labels} ${Number.isFinite(s.value) ? format(s.value) : formatValue(s.value)}\n`;
-        if (block.length >= BLOCK_CHARS) {
-          sink.write(block);
-          block = '';
-        }
+        sink.write(family.name);
+        sink.write(labels);
+        sink.write(` ${Number.isFinite(s.value) ? format(s.value) : formatValue(s.value)}\n`);
       }
     }
   }
-  sink.write(block);
 }
 
 /** The exposition as one string (tests, small outputs). */
