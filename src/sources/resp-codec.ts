@@ -20,10 +20,17 @@ export function encodeCommand(args: readonly string[]): Buffer {
   return encodePipeline([args]);
 }
 
-/** Every command of a pipeline in one buffer, built from one string rather than a buffer per argument. */
+/**
+ * Commands encoded into one buffer at a time: a pipeline of thousands holds only these commands' texts at once, so
+ * they die young instead of living (and being copied by the garbage collector) until the whole pipeline is encoded.
+ */
+const COMMANDS_PER_PIECE = 256;
+
+/** Every command of a pipeline in one buffer, built from strings a few hundred commands at a time. */
 export function encodePipeline(commands: readonly (readonly string[])[]): Buffer {
   const short = new Map<string, string>();
-  const texts: string[] = [];
+  const pieces: Buffer[] = [];
+  let texts: string[] = [];
   for (const args of commands) {
     let text = `*${args.length}\r\n`;
     for (const arg of args) {
@@ -39,8 +46,13 @@ export function encodePipeline(commands: readonly (readonly string[])[]): Buffer
       text += encoded;
     }
     texts.push(text);
+    if (texts.length === COMMANDS_PER_PIECE) {
+      pieces.push(Buffer.from(texts.join(''), 'utf8'));
+      texts = [];
+    }
   }
-  return Buffer.from(texts.join(''), 'utf8');
+  const last = Buffer.from(texts.join(''), 'utf8');
+  return pieces.length === 0 ? last : Buffer.concat([...pieces, last]);
 }
 
 /** One parsed reply and the offset just past it. */

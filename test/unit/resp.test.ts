@@ -33,6 +33,13 @@ test('a pipeline is the commands encoded one after another, arguments that repea
       assert.deepEqual(encodePipeline(commands), Buffer.concat(commands.map(reference)));
     }),
   );
+  // Long pipelines are encoded a few hundred commands at a time: the pieces join seamlessly.
+  fc.assert(
+    fc.property(fc.array(fc.array(argument, { minLength: 1, maxLength: 4 }), { minLength: 250, maxLength: 800 }), (commands) => {
+      assert.deepEqual(encodePipeline(commands), Buffer.concat(commands.map(reference)));
+    }),
+    { numRuns: 20 },
+  );
 });
 
 test('simple strings', () => {
