@@ -1,5 +1,4 @@
 /** Live stream families (always on; data from Redis joined with the database). */
-import type { Settings } from '../config/settings.js';
 import { counter, gauge, sample, type MetricFamily, type Sample } from '../exposition/family.js';
 import { partValue, type Snapshot } from '../snapshot.js';
 import type { Collector } from './collector.js';

@@ -26,6 +26,9 @@ export interface Body {
 
 /** Appends text as UTF-8, filling a pooled buffer before taking the next one; `finish` hands the result over. */
 export class ChunkWriter {
+  /** `onSeal` sees each chunk once it is complete, in order (a compressor can start on it). */
+  constructor(private readonly onSeal?: (chunk: Buffer) => void) {}
+
   private readonly chunks: Buffer[] = [];
   private readonly backing: Buffer[] = [];
   private current: Buffer | undefined;
@@ -70,7 +73,11 @@ export class ChunkWriter {
   }
 
   private seal(): void {
-    if (this.current !== undefined && this.used > 0) this.chunks.push(this.current.subarray(0, this.used));
+    if (this.current !== undefined && this.used > 0) {
+      const chunk = this.current.subarray(0, this.used);
+      this.chunks.push(chunk);
+      this.onSeal?.(chunk);
+    }
     this.current = undefined;
     this.used = 0;
   }

@@ -1,4 +1,5 @@
 /** Text exposition format 0.0.4: one contiguous block per family, HELP and TYPE first. */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Body, ChunkWriter } from './chunks.js';
 import type { Labels, MetricFamily } from './family.js';
 import { formatValue, pythonFloat } from './numbers.js';
@@ -11,6 +12,8 @@ const HELP_SPECIALS = /[\\\n]/;
 const HELP_SPECIALS_ALL = /[\\\n]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n' };
 const escapeOne = (special: string): string => ESCAPES[special] ?? special;
+/** Lines written between two pauses of an asynchronous rendering (a few hundred KB of text). */
+const LINES_PER_SLICE = 2048;
 
 /** Backslash, double quote and line feed escaped; most values hold none, and are returned as they are. */
 export function escapeLabelValue(value: string): string {
@@ -73,8 +76,11 @@ function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFami
  *
  * A line goes to the sink in pieces (name, labels, value) that already exist as strings: building each line, or
  * blocks of lines, first made a large installation's rendering allocate (and collect) twice its output size again.
+ *
+ * Pauses (yields) every few thousand lines, so an asynchronous caller can let other work run in between.
  */
-function writeExposition(families: readonly MetricFamily[], sink: TextSink): void {
+function* writeExposition(families: readonly MetricFamily[], sink: TextSink): Generator<void, void, void> {
+  let lines = 0;
   const seen = new Set<string>();
   // Collectors hand one label set to several families (a stream's, a client's): each is rendered once.
   const rendered = new Map<Labels, string>();
@@ -100,21 +106,36 @@ function writeExposition(families: readonly MetricFamily[], sink: TextSink): voi
         sink.write(family.name);
         sink.write(labels);
         sink.write(` ${Number.isFinite(s.value) ? format(s.value) : formatValue(s.value)}\n`);
+        if (++lines % LINES_PER_SLICE === 0) yield;
       }
     }
   }
 }
 
+function writeAll(families: readonly MetricFamily[], sink: TextSink): void {
+  for (const _ of writeExposition(families, sink));
+}
+
 /** The exposition as one string (tests, small outputs). */
 export function renderExposition(families: readonly MetricFamily[]): string {
   const parts: string[] = [];
-  writeExposition(families, { write: (text) => parts.push(text) });
+  writeAll(families, { write: (text) => parts.push(text) });
   return parts.join('');
 }
 
 /** The exposition as UTF-8 chunks in reused buffers, byte for byte the UTF-8 encoding of renderExposition's text. */
 export function renderExpositionBody(families: readonly MetricFamily[]): Body {
   const writer = new ChunkWriter();
-  writeExposition(families, writer);
+  writeAll(families, writer);
+  return writer.finish();
+}
+
+/**
+ * The same body, rendered a slice at a time with a turn of the event loop in between, each chunk handed to `onSeal`
+ * once complete: a compressor fed from there works on the thread pool while the rest is rendered.
+ */
+export async function renderExpositionBodySliced(families: readonly MetricFamily[], onSeal: (chunk: Buffer) => void): Promise<Body> {
+  const writer = new ChunkWriter(onSeal);
+  for (const _ of writeExposition(families, writer)) await nextTurn();
   return writer.finish();
 }

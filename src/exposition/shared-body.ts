@@ -15,7 +15,13 @@ export class SharedBody {
   private released = false;
   private gzipped: Promise<readonly Buffer[]> | undefined;
 
-  constructor(private readonly body: Body) {}
+  /** `gzipped`: the body's gzip when it was started already (compressed while rendered). */
+  constructor(
+    private readonly body: Body,
+    gzipped?: Promise<readonly Buffer[]>,
+  ) {
+    this.gzipped = gzipped;
+  }
 
   /** False once every holder let go: its buffers may hold another body by then, so it must not be held again. */
   get alive(): boolean {

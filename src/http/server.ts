@@ -7,6 +7,7 @@ import type { Scraper } from '../scrape/scraper.js';
 import { scrapeDeadline } from '../scrape/deadline.js';
 import { type ConnectionGuard, FIRST_REQUEST_TIMEOUT_MS } from './connection-guard.js';
 import { type Body, bodyFromText } from '../exposition/chunks.js';
+import { acceptsGzip } from './encoding.js';
 import { sendBody } from './respond.js';
 import { landingPage } from './landing.js';
 import { landingView } from './landing-view.js';
@@ -119,7 +120,7 @@ export function createHandler(options: HttpOptions): (req: IncomingMessage, res:
             .then(({ snapshot }) =>
               send(req, res, 200, 'text/html; charset=utf-8', landingPage(options.exporterVersion, landingView(snapshot))),
             )
-        : scraper.body(deadline).then((body) => send(req, res, 200, CONTENT_TYPE, body));
+        : scraper.body(deadline, { gzip: acceptsGzip(req) }).then((body) => send(req, res, 200, CONTENT_TYPE, body));
     answer
       .then(undefined, (error: unknown) => {
         logger.error('scrape failed', { error: errorMessage(error) });

@@ -8,7 +8,8 @@ import type { Collector } from '../collectors/collector.js';
 import { processCollector } from '../collectors/process.js';
 import { selfFamilies, skippedValuesFamily } from '../collectors/self.js';
 import type { MetricFamily } from '../exposition/family.js';
-import { renderExposition, renderExpositionBody } from '../exposition/render.js';
+import { GzipFeed } from '../exposition/gzip.js';
+import { renderExposition, renderExpositionBody, renderExpositionBodySliced } from '../exposition/render.js';
 import { type HeldBody, SharedBody } from '../exposition/shared-body.js';
 import type { Settings } from '../config/settings.js';
 import { NO_DISPATCHARR_SCHEMA } from '../sources/dispatcharr-db.js';
@@ -61,7 +62,7 @@ export class Scraper {
   /** Collections whose malformed values are counted already: concurrent requests share one. */
   private readonly counted = new WeakSet<Snapshot>();
   /** The rendering of each collection still being sent; a partial snapshot is a new object each time, never shared. */
-  private readonly rendered = new WeakMap<Snapshot, SharedBody>();
+  private readonly rendered = new WeakMap<Snapshot, Promise<SharedBody>>();
 
   constructor(private readonly options: ScraperOptions) {
     this.skipped = new SkippedValues(options.logger);
@@ -75,16 +76,22 @@ export class Scraper {
 
   /**
    * The exposition as a body to send by `deadline`; the caller releases it once sent. Requests that get the same
-   * finished collection share one rendering and one gzip of it. Never rejects.
+   * finished collection share one rendering and one gzip of it. `gzip`: the caller will send it compressed; when the
+   * request that starts a rendering says so, the compression runs beside the rendering. Never rejects.
    */
-  async body(deadline: number): Promise<HeldBody> {
+  async body(deadline: number, { gzip = false }: { gzip?: boolean } = {}): Promise<HeldBody> {
     const { snapshot, settings } = await this.snapshot(deadline);
-    let shared = this.rendered.get(snapshot);
-    if (!shared?.alive) {
-      shared = new SharedBody(renderExpositionBody(this.families(snapshot, settings)));
-      this.rendered.set(snapshot, shared);
+    for (;;) {
+      const rendering = this.rendered.get(snapshot);
+      if (!rendering) break;
+      const shared = await rendering;
+      if (shared.alive) return shared.acquire();
+      // Sent and given back already: its buffers may hold another body now, so it is rendered again.
+      if (this.rendered.get(snapshot) === rendering) this.rendered.delete(snapshot);
     }
-    return shared.acquire();
+    const rendering = this.render(snapshot, settings, gzip);
+    this.rendered.set(snapshot, rendering);
+    return (await rendering).acquire();
   }
 
   /**
@@ -129,6 +136,14 @@ export class Scraper {
         this.inFlight = undefined;
       });
     return { started };
+  }
+
+  private async render(snapshot: Snapshot, settings: Settings, gzip: boolean): Promise<SharedBody> {
+    const families = this.families(snapshot, settings);
+    if (!gzip) return new SharedBody(renderExpositionBody(families));
+    const feed = new GzipFeed();
+    const body = await renderExpositionBodySliced(families, (chunk) => feed.push(chunk));
+    return new SharedBody(body, feed.finish());
   }
 
   /** A snapshot for a request whose deadline passed before the collection could even start reading. */

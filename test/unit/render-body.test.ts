@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { type Body, bodyFromText, CHUNK_BYTES, pooledChunks } from '../../src/exposition/chunks.js';
 import { counter, gauge, type Labels, type MetricFamily, sample } from '../../src/exposition/family.js';
 import { formatValue, pythonFloat } from '../../src/exposition/numbers.js';
-import { renderExposition, renderExpositionBody } from '../../src/exposition/render.js';
+import { renderExposition, renderExpositionBody, renderExpositionBodySliced } from '../../src/exposition/render.js';
 import { sendBody } from '../../src/http/respond.js';
 
 /** The renderer as it was before the chunked one (per-family line arrays joined into one string): the oracle. */
@@ -105,6 +105,20 @@ describe('chunked exposition', () => {
     assert.deepEqual(oversized, [`{v="${'y'.repeat(100_000)}"}`], 'only the label set too long for a chunk has one of its own');
     assert.deepEqual(bytesOf(body), Buffer.from(referenceRender(families), 'utf8'));
     body.release();
+  });
+
+  test('rendered a slice at a time, the body is the same, and every chunk is handed on once, in order, as it is sealed', async () => {
+    const clients = Array.from({ length: 12_000 }, (_, i) => sample(i, { client_id: `client_${i}`, user_agent: `VLC "3.0" 📺 ${i}` }));
+    const families = [gauge('dispatcharr_client_info', 'Per-viewer information', clients), counter('c', 'h', [sample(1)])];
+    const whole = renderExpositionBody(families);
+    const expected = bytesOf(whole);
+    whole.release();
+    const sealed: Buffer[] = [];
+    const sliced = await renderExpositionBodySliced(families, (chunk) => sealed.push(Buffer.from(chunk)));
+    assert.deepEqual(bytesOf(sliced), expected);
+    assert.deepEqual(Buffer.concat(sealed), expected);
+    assert.equal(sealed.length, sliced.chunks.length);
+    sliced.release();
   });
 
   test('a text is cut into chunks without splitting a surrogate pair', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ChunkWriter, pooledChunks } from '../../src/exposition/chunks.js';
-import { gzipChunks } from '../../src/exposition/gzip.js';
+import { GzipFeed, gzipChunks } from '../../src/exposition/gzip.js';
 import { SharedBody } from '../../src/exposition/shared-body.js';
 
 /** Written a line at a time, as the renderer writes, so the text fills several pooled chunks. */
@@ -43,4 +43,26 @@ test('small bodies are compressed in place and large ones on the thread pool, to
     written.release();
   }
   assert.deepEqual(await gzipChunks([]), [gzipSync(Buffer.alloc(0), { level: 1 })]);
+});
+
+test('a body compressed while it is written gives the same gzip text, however its chunks arrive', async () => {
+  for (const [chunks, pauseEvery] of [
+    [1, 1],
+    [3, 1],
+    [40, 1],
+    [40, 7],
+    [40, 1000],
+  ] as const) {
+    const feed = new GzipFeed();
+    const sent: Buffer[] = [];
+    for (let i = 0; i < chunks; i++) {
+      const chunk = Buffer.from(`dispatcharr_client_info{client_id="${i}"} 1\n`.repeat(1500));
+      sent.push(chunk);
+      feed.push(chunk);
+      if ((i + 1) % pauseEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const compressed = await feed.finish();
+    assert.deepEqual(gunzipSync(Buffer.concat(compressed)), Buffer.concat(sent), `${chunks} chunks, a pause every ${pauseEvery}`);
+  }
+  assert.equal(gunzipSync(Buffer.concat(await new GzipFeed().finish())).length, 0, 'an empty body');
 });
