@@ -27,8 +27,26 @@ export interface StreamFigures {
   readonly channelNumber?: number;
   readonly streamId?: number;
   readonly available: number;
-  readonly metadata: Record<string, string>;
+  readonly metadata: StreamMetadataLabels;
 }
+
+/** The labels of `dispatcharr_stream_metadata`, in their order on the wire. */
+export type StreamMetadataLabels = {
+  readonly channel_uuid: string;
+  readonly channel_number: string;
+  readonly channel_name: string;
+  readonly stream_id: string;
+  readonly stream_name: string;
+  readonly provider: string;
+  readonly provider_type: string;
+  readonly state: string;
+  readonly logo_url: string;
+  readonly profile_id: string;
+  readonly profile_name: string;
+  readonly stream_profile: string;
+  readonly video_codec: string;
+  readonly resolution: string;
+};
 
 function positive(value: number | undefined): number | undefined {
   return value !== undefined && value > 0 ? value : undefined;
@@ -100,9 +118,24 @@ function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
   return gauge(
     'dispatcharr_stream_info',
     'Deprecated: active stream with all its values as labels (value always 1); use the dispatcharr_stream_* families',
-    all.map((f) =>
-      sample(1, {
-        ...f.metadata,
+    all.map((f) => {
+      const m = f.metadata;
+      // Written out rather than spread from the metadata labels: the spread was most of this family's cost.
+      return sample(1, {
+        channel_uuid: m.channel_uuid,
+        channel_number: m.channel_number,
+        channel_name: m.channel_name,
+        stream_id: m.stream_id,
+        stream_name: m.stream_name,
+        provider: m.provider,
+        provider_type: m.provider_type,
+        state: m.state,
+        logo_url: m.logo_url,
+        profile_id: m.profile_id,
+        profile_name: m.profile_name,
+        stream_profile: m.stream_profile,
+        video_codec: m.video_codec,
+        resolution: m.resolution,
         profile_connections: text(f.profileConnections),
         profile_max_connections: text(f.profileMax),
         fps: text(f.fps),
@@ -112,8 +145,8 @@ function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
         total_transfer_mb: text(f.totalMib),
         uptime_seconds: text(f.uptime),
         active_clients: String(f.clients),
-      }),
-    ),
+      });
+    }),
   );
 }
 
