@@ -119,7 +119,7 @@ async function run(options: BenchOptions): Promise<{ report: Report; broken: boo
   const failing = results.filter((r) => r.failingCollectors.length > 0);
   for (const r of failing)
     notes.push(`collectors failing in some scrape (${r.dataset}, ${r.configuration}): ${r.failingCollectors.join(', ')}`);
-  if (results.some((r) => r.sequential.cutShort || r.floor.cutShort || r.memory.some((m) => m.cutShort))) {
+  if (results.some((r) => r.sequential.cutShort || r.floor.cutShort || r.floorV8Defaults.cutShort || r.memory.some((m) => m.cutShort))) {
     notes.push(
       `some loops reached their time limit (--phase-seconds ${options.phaseSeconds}, --memory-seconds ${options.memorySeconds}, ` +
         `--long-run-seconds ${options.longRunSeconds}); ` +

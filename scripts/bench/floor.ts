@@ -1,7 +1,8 @@
 /**
- * The floor: the SQL and Redis work of one scrape issued directly, in this process, with no exposition. The
- * sources are built the way the exporter's entry point (src/cli.ts) builds them, from the same flags and
- * environment, and only loadSnapshot is timed, with the parts the collectors of that configuration need.
+ * The floor: the SQL and Redis work of one scrape issued directly, with no exposition. The sources are built the way
+ * the exporter's entry point (src/cli.ts) builds them, from the same flags and environment, and only loadSnapshot is
+ * timed, with the parts the collectors of that configuration need. measureFloor runs it in this process (V8's
+ * defaults); measureFloorUnderBudget in a child process with the exporter's memory budget, as the exporter runs.
  */
 import { defaultCollectors, neededParts } from '../../src/collectors/registry.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -14,6 +15,9 @@ import { PostgresSource } from '../../src/sources/postgres.js';
 import { RedisSource } from '../../src/sources/redis.js';
 import { EXPORTER_VERSION } from '../../src/version.js';
 import { type BackendMeters, startCpuShare } from './backend-cpu.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { BUDGET_ENVIRONMENT, BUDGET_OPTIONS } from '../../src/memory-budget.js';
 import { BenchBroken, type FloorFigures } from './results.js';
 import { summarize } from './stats.js';
 
@@ -69,4 +73,22 @@ export async function measureFloor(run: FloorRun): Promise<FloorFigures> {
     redis.close();
     await db.close();
   }
+}
+
+/** The same measurement in a child process whose V8 and allocator settings are the exporter's memory budget. */
+export function measureFloorUnderBudget(run: FloorRun): Promise<FloorFigures> {
+  const { backendCpu: _meters, ...plain } = run;
+  const child = fileURLToPath(new URL('./floor-child.ts', import.meta.url));
+  const args = [...BUDGET_OPTIONS.map((option) => `${option.name}=${option.value}`), '--import', 'tsx', child, JSON.stringify(plain)];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      args,
+      { env: { ...process.env, ...BUDGET_ENVIRONMENT }, maxBuffer: 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new BenchBroken(`floor under the memory budget failed: ${stderr.trim() || error.message}`));
+        resolve(JSON.parse(stdout) as FloorFigures);
+      },
+    );
+  });
 }

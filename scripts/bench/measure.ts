@@ -7,7 +7,7 @@ import { startExporter } from '../../test/support/exporter.js';
 import type { Counter } from './backend-counters.js';
 import { type BackendMeters, startCpuShare } from './backend-cpu.js';
 import { scrapeConcurrently } from './concurrent.js';
-import { measureFloor } from './floor.js';
+import { measureFloor, measureFloorUnderBudget } from './floor.js';
 import { cpuSeconds, rssBytes } from './process-probe.js';
 import {
   BenchBroken,
@@ -176,15 +176,17 @@ export async function measureConfiguration(run: MeasureRun): Promise<Configurati
     if (concurrent.failures > 0) throw new BenchBroken(`${concurrent.failures} concurrent scrapes failed`);
     await exporter.stop();
 
-    log(`  floor: ${run.floorSamples} loadSnapshot calls`);
-    const floor = await measureFloor({
+    log(`  floor: ${run.floorSamples} loadSnapshot calls under the memory budget, ${run.floorSamples} with V8's defaults`);
+    const floorRun = {
       env: run.env,
       flags: run.configuration.flags,
       warmUp: run.warmUp,
       samples: run.floorSamples,
       limitMs: run.phaseSeconds * 1000,
       backendCpu: run.backendCpu,
-    });
+    };
+    const floor = await measureFloorUnderBudget(floorRun);
+    const floorV8Defaults = await measureFloor(floorRun);
     return {
       dataset: run.dataset,
       configuration: run.configuration.name,
@@ -198,6 +200,7 @@ export async function measureConfiguration(run: MeasureRun): Promise<Configurati
       skippedRun: skipped,
       concurrent,
       floor,
+      floorV8Defaults,
       failingCollectors: [...scraper.failing].sort(),
     };
   } catch (error) {

@@ -94,8 +94,9 @@ export function markdown(report: Report): string {
     `Sequential scrapes after ${options.warmUp} of warm-up, each with \`Accept-Encoding: gzip\` and a 10 s scrape timeout, as ` +
       "Prometheus sends them. CPU is the exporter process's user + system time; statements are the exporter role's calls in " +
       'pg_stat_statements; Redis commands are the INFO commandstats delta (the INFO calls themselves left out); round trips are ' +
-      '`dispatcharr_exporter_redis_round_trips` (usual value, range in brackets). The floor times `loadSnapshot` alone, in process, ' +
-      'with the same sources and parts.',
+      '`dispatcharr_exporter_redis_round_trips` (usual value, range in brackets). The floor times `loadSnapshot` alone, with the ' +
+      'same sources and parts, in a process with the memory budget the exporter runs with (the figure the targets compare ' +
+      "with) and, for comparison, in the benchmark's own process with V8's default heap sizes.",
     table(
       [
         'dataset',
@@ -107,6 +108,7 @@ export function markdown(report: Report): string {
         'max ms',
         'floor p50 ms',
         'p50 / floor',
+        "floor p50 ms, V8's defaults",
         'CPU ms',
         'SQL',
         'Redis commands',
@@ -124,6 +126,7 @@ export function markdown(report: Report): string {
           ms(s.latency.max),
           `${ms(r.floor.p50)} (n=${r.floor.samples})`,
           (s.latency.p50 / r.floor.p50).toFixed(2),
+          `${ms(r.floorV8Defaults.p50)} (n=${r.floorV8Defaults.samples})`,
           s.cpu.exporterMs.toFixed(1),
           perScrape(s.statementsPerScrape),
           perScrape(s.redisCommandsPerScrape),

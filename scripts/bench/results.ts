@@ -77,7 +77,10 @@ export interface ConfigurationResult {
   readonly memory: readonly MemorySample[];
   readonly skippedRun: SkippedRun | null;
   readonly concurrent: ConcurrentFigures;
+  /** The floor as the exporter runs, under its memory budget (the figure the targets compare with). */
   readonly floor: FloorFigures;
+  /** The same in the benchmark's own process, with V8's default heap sizes. */
+  readonly floorV8Defaults: FloorFigures;
   /** Collectors that reported failure in some measured scrape. */
   readonly failingCollectors: readonly string[];
 }
