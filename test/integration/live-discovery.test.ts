@@ -138,10 +138,10 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
         content: { type: 'movie', uuid: data.vod.movie.uuid, name: 'Late Movie' },
       });
       const keyspace = liveOf(await collect(discovery)).discovery.keyspace;
-      // SCAN's COUNT is in hash-table buckets (a power of two at least the keyspace); two pages of 10,000 per scrape,
-      // and a key found in the second page is read in the next scrape.
+      // One page of the walk per scrape (SCAN COUNT 10,000: about that many keys, so about that many of the hash
+      // table's buckets, a power of two at least the keyspace); a key found in a page is read in the next scrape.
       const buckets = 2 ** Math.ceil(Math.log2(keyspace));
-      const bound = Math.ceil(buckets / 20_000) + 1;
+      const bound = Math.ceil(buckets / 10_000) + 1;
       let scrapes = 0;
       while (!liveOf(await collect(discovery)).vodSessions.some((s) => s.id === id)) {
         scrapes++;
