@@ -81,14 +81,17 @@ function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFami
  */
 function* writeExposition(families: readonly MetricFamily[], sink: TextSink): Generator<void, void, void> {
   let lines = 0;
-  const seen = new Set<string>();
+  // The block each rendered label set was last written in: a repeat within one block is a repeated series. One map for
+  // the whole rendering, rather than a set emptied for each block, which grew its table again every time.
+  const writtenIn = new Map<string, number>();
+  let block = 0;
   // Collectors hand one label set to several families (a stream's, a client's): each is rendered once.
   const rendered = new Map<Labels, string>();
   for (const group of byName(families)) {
     const [head] = group;
     if (head === undefined) continue;
     let headerWritten = false;
-    seen.clear();
+    block++;
     for (const family of group) {
       const format = family.valueFormat === 'python-float' ? pythonFloat : formatValue;
       for (const s of family.samples) {
@@ -97,8 +100,8 @@ function* writeExposition(families: readonly MetricFamily[], sink: TextSink): Ge
           labels = renderLabels(s.labels);
           rendered.set(s.labels, labels);
         }
-        if (seen.has(labels)) continue;
-        seen.add(labels);
+        if (writtenIn.get(labels) === block) continue;
+        writtenIn.set(labels, block);
         if (!headerWritten) {
           sink.write(`# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`);
           headerWritten = true;
