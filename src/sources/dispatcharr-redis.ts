@@ -15,13 +15,13 @@ function toFields<F extends string>(names: readonly F[], reply: RespValue): Fiel
   if (!Array.isArray(reply)) return undefined;
   const fields: { [K in F]?: string } = {};
   let any = false;
-  names.forEach((name, i) => {
+  for (let i = 0; i < names.length; i++) {
     const value = reply[i];
     if (typeof value === 'string') {
-      fields[name] = value;
+      fields[names[i] as F] = value;
       any = true;
     }
-  });
+  }
   return any ? fields : undefined;
 }
 
@@ -86,10 +86,12 @@ function lastDataOf(batch: Batch, keys: readonly string[], now: number, skips: S
 
 /** The entries whose hash still exists (HMGET found at least one field). */
 function present<F extends string>(entries: readonly { id: string; key: string; fields: Slot<Fields<F> | undefined> }[]) {
-  return entries.flatMap(({ id, key, fields }) => {
+  const found: { id: string; key: string; fields: Fields<F> }[] = [];
+  for (const { id, key, fields } of entries) {
     const value = fields();
-    return value ? [{ id, key, fields: value }] : [];
-  });
+    if (value) found.push({ id, key, fields: value });
+  }
+  return found;
 }
 
 /** Where a read reports malformed values, and the collection's time that timestamps are checked against. */
