@@ -15,7 +15,7 @@ const CONNECT_TIMEOUT_MS = 3000;
  * Read-only sessions whose statements use no parallel workers and no JIT. The exporter's counts are not on a scrape's
  * critical path (they run while Redis is read), so parallel workers would only take CPU, and worker slots, from
  * Dispatcharr: measured on 300,000 streams, the stream count took 39 ms of server CPU with two workers for 20 ms of
- * wall time, 19 ms without. JIT compiles for longer than these statements run once a table is large enough to reach
+ * wall time, 26 ms without. JIT compiles for longer than these statements run once a table is large enough to reach
  * `jit_above_cost`.
  */
 const SESSION_OPTIONS = '-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0 -c jit=off';
