@@ -15,9 +15,9 @@ export type DiscoveryMode = 'scan' | 'direct';
 
 /**
  * Measured on loopback (5,000 and 20,000 channels, 20,000 to 400,000 keys): asking after a channel costs about what walking a key
- * costs (2.5 to 4 µs each, client and server), and the direct route also walks two pages of the VOD walk per scrape,
- * which costs Redis what walking 20,000 keys does. So the keyspace is walked unless it holds more keys than that
- * plus one per channel.
+ * costs (2.5 to 4 µs each, client and server), and the direct route also walks one page of the VOD walk per scrape
+ * (about 10,000 keys) and takes a round trip more. So the keyspace is walked unless it holds more than 20,000 keys
+ * plus one per channel, which leaves the direct route that margin.
  */
 const DIRECT_FIXED_KEYS = 20_000;
 const KEYS_PER_CHANNEL = 1;
