@@ -18,7 +18,7 @@ import { redisEnv, redisUrl } from '../test/support/redis.js';
 import { type RunningServer, startPostgres, startRedis } from '../test/support/servers.js';
 import { ALL_GATES } from '../test/support/settings.js';
 import { EXPORTER_ROLE, redisCommandCounter, statementCounter } from './bench/backend-counters.js';
-import { postgresCpu, redisCpu } from './bench/backend-cpu.js';
+import { openBackendMeters } from './bench/backend-cpu.js';
 import { type BuiltDataset, buildDataset, growToHuge } from './bench/datasets.js';
 import { describeMachine, loadAverage } from './bench/machine.js';
 import { measureConfiguration } from './bench/measure.js';
@@ -62,7 +62,7 @@ async function run(options: BenchOptions): Promise<{ report: Report; broken: boo
   const started = performance.now();
   const statements = await statementCounter(adminUrl());
   const commands = await redisCommandCounter(redisUrl().toString());
-  const backendCpu = { postgres: await postgresCpu(adminUrl()), redis: await redisCpu(redisUrl().toString()) };
+  const backendCpu = await openBackendMeters(adminUrl(), redisUrl().toString());
   const machine = await describeMachine(adminUrl(), redisUrl().toString());
   const results: ConfigurationResult[] = [];
   const datasets: DatasetFacts[] = [];
@@ -110,8 +110,7 @@ async function run(options: BenchOptions): Promise<{ report: Report; broken: boo
     for (const db of open) await db.drop().catch(() => undefined);
     await statements.close();
     await commands.close();
-    await backendCpu.postgres.close();
-    await backendCpu.redis.close();
+    await backendCpu.close();
   }
   if (results.some((r) => r.floor.cpu.postgresMs === null))
     notes.push("PostgreSQL's CPU not measured: its data directory is not on this machine (or not readable)");

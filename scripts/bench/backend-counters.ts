@@ -53,16 +53,21 @@ export function commandCalls(info: string): number {
   return calls;
 }
 
-export async function redisCommandCounter(redisUrl: string): Promise<Counter> {
+/** A figure read from one section of Redis' INFO over a connection of its own; null when the reply is not text. */
+export async function redisInfoCounter(redisUrl: string, section: string, read: (info: string) => number | null): Promise<Counter> {
   const url = new URL(redisUrl);
   const connection = await RespConnection.open({ host: url.hostname, port: Number(url.port) });
   return {
     async total() {
-      const [reply] = await connection.pipeline([['INFO', 'commandstats']]);
-      return typeof reply === 'string' ? commandCalls(reply) : null;
+      const [reply] = await connection.pipeline([['INFO', section]]);
+      return typeof reply === 'string' ? read(reply) : null;
     },
     async close() {
       connection.close();
     },
   };
+}
+
+export function redisCommandCounter(redisUrl: string): Promise<Counter> {
+  return redisInfoCounter(redisUrl, 'commandstats', commandCalls);
 }

@@ -6,14 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { RespConnection } from '../../src/sources/resp.js';
+import { type Counter, redisInfoCounter } from './backend-counters.js';
 import { commandName, cpuSeconds } from './process-probe.js';
 
-export interface CpuMeter {
-  /** CPU seconds used so far, or null when they cannot be read (a server on another machine, say). */
-  seconds(): Promise<number | null>;
-  close(): Promise<void>;
-}
+/** CPU seconds a server has used so far (`total`), or null when they cannot be read (a server on another machine). */
+export type CpuMeter = Counter;
 
 /** Sums `used_cpu_sys` and `used_cpu_user` (every thread of the server) of an INFO cpu reply. */
 export function redisCpuSeconds(info: string): number | null {
@@ -22,18 +19,8 @@ export function redisCpuSeconds(info: string): number | null {
   return Number.isFinite(total) ? total : null;
 }
 
-export async function redisCpu(redisUrl: string): Promise<CpuMeter> {
-  const url = new URL(redisUrl);
-  const connection = await RespConnection.open({ host: url.hostname, port: Number(url.port) });
-  return {
-    async seconds() {
-      const [reply] = await connection.pipeline([['INFO', 'cpu']]);
-      return typeof reply === 'string' ? redisCpuSeconds(reply) : null;
-    },
-    async close() {
-      connection.close();
-    },
-  };
+export function redisCpu(redisUrl: string): Promise<CpuMeter> {
+  return redisInfoCounter(redisUrl, 'cpu', redisCpuSeconds);
 }
 
 /**
@@ -56,7 +43,7 @@ export async function postgresCpu(adminUrl: string): Promise<CpuMeter> {
   await admin.connect();
   const pid = await postmasterPid(admin);
   return {
-    seconds: async () => (pid === undefined ? null : cpuSeconds(pid, { reaped: true })),
+    total: async () => (pid === undefined ? null : cpuSeconds(pid, { reaped: true })),
     close: () => admin.end(),
   };
 }
@@ -72,14 +59,29 @@ export interface CpuShare {
 export interface BackendMeters {
   readonly postgres: CpuMeter;
   readonly redis: CpuMeter;
+  close(): Promise<void>;
+}
+
+/** Both backends' meters, for the servers behind the test support's admin and Redis URLs. */
+export async function openBackendMeters(adminUrl: string, redisUrl: string): Promise<BackendMeters> {
+  const postgres = await postgresCpu(adminUrl);
+  const redis = await redisCpu(redisUrl);
+  return {
+    postgres,
+    redis,
+    async close() {
+      await postgres.close();
+      await redis.close();
+    },
+  };
 }
 
 /** Reads the backends' meters before a phase; `end` gives their share per scrape, with the exporter's CPU seconds. */
 export async function startCpuShare(meters: BackendMeters): Promise<{ end(exporterSeconds: number, scrapes: number): Promise<CpuShare> }> {
-  const [postgres, redis] = [await meters.postgres.seconds(), await meters.redis.seconds()];
+  const [postgres, redis] = [await meters.postgres.total(), await meters.redis.total()];
   return {
     async end(exporterSeconds, scrapes) {
-      const [postgresAfter, redisAfter] = [await meters.postgres.seconds(), await meters.redis.seconds()];
+      const [postgresAfter, redisAfter] = [await meters.postgres.total(), await meters.redis.total()];
       const perScrape = (before: number | null, after: number | null) =>
         before === null || after === null || scrapes === 0 ? null : ((after - before) * 1000) / scrapes;
       return {

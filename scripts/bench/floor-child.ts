@@ -4,14 +4,13 @@
  */
 import { adminUrl } from '../../test/support/database.js';
 import { redisUrl } from '../../test/support/redis.js';
-import { postgresCpu, redisCpu } from './backend-cpu.js';
+import { openBackendMeters } from './backend-cpu.js';
 import { type FloorRun, measureFloor } from './floor.js';
 
 const run = JSON.parse(process.argv[2] ?? '{}') as Omit<FloorRun, 'backendCpu'>;
-const backendCpu = { postgres: await postgresCpu(adminUrl()), redis: await redisCpu(redisUrl().toString()) };
+const backendCpu = await openBackendMeters(adminUrl(), redisUrl().toString());
 try {
   process.stdout.write(`${JSON.stringify(await measureFloor({ ...run, backendCpu }))}\n`);
 } finally {
-  await backendCpu.postgres.close();
-  await backendCpu.redis.close();
+  await backendCpu.close();
 }

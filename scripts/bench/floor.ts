@@ -17,7 +17,7 @@ import { EXPORTER_VERSION } from '../../src/version.js';
 import { type BackendMeters, startCpuShare } from './backend-cpu.js';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BUDGET_ENVIRONMENT, BUDGET_OPTIONS } from '../../src/memory-budget.js';
+import { missingBudget } from '../../src/memory-budget.js';
 import { BenchBroken, type FloorFigures } from './results.js';
 import { summarize } from './stats.js';
 
@@ -79,12 +79,14 @@ export async function measureFloor(run: FloorRun): Promise<FloorFigures> {
 export function measureFloorUnderBudget(run: FloorRun): Promise<FloorFigures> {
   const { backendCpu: _meters, ...plain } = run;
   const child = fileURLToPath(new URL('./floor-child.ts', import.meta.url));
-  const args = [...BUDGET_OPTIONS.map((option) => `${option.name}=${option.value}`), '--import', 'tsx', child, JSON.stringify(plain)];
+  // As the exporter applies it: whatever of the budget this environment (NODE_OPTIONS, MALLOC_ARENA_MAX) does not set.
+  const budget = missingBudget([], process.env);
+  const args = [...budget.options, '--import', 'tsx', child, JSON.stringify(plain)];
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       args,
-      { env: { ...process.env, ...BUDGET_ENVIRONMENT }, maxBuffer: 1024 * 1024 },
+      { env: { ...process.env, ...budget.environment }, maxBuffer: 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error) return reject(new BenchBroken(`floor under the memory budget failed: ${stderr.trim() || error.message}`));
         resolve(JSON.parse(stdout) as FloorFigures);

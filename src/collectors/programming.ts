@@ -50,16 +50,6 @@ export function elapsedFraction(programme: Programme, now: number): number {
   return Math.min(1, Math.max(0, (now - programme.start) / length));
 }
 
-function programmeLabels(slot: 'previous' | 'current' | 'next', programme: Programme | null): Record<string, string> {
-  return {
-    [`${slot}_title`]: programme ? cutText(programme.title, PROGRAMME_TEXT_LIMITS.title) : '',
-    [`${slot}_subtitle`]: cutText(programme?.subtitle ?? '', PROGRAMME_TEXT_LIMITS.subtitle),
-    [`${slot}_description`]: cutText(programme?.description ?? '', PROGRAMME_TEXT_LIMITS.description),
-    [`${slot}_start_time`]: programme ? isoTime(programme.start) : '',
-    [`${slot}_end_time`]: programme ? isoTime(programme.end) : '',
-  };
-}
-
 /** A programme's label texts, `times` holding the ISO times already written (programmes share start and end times). */
 function programmeText(programme: Programme | null, times: Map<number, string>) {
   const iso = (seconds: number) => {
@@ -109,13 +99,18 @@ function liveLabels(row: LiveChannelRow, programmes: ChannelProgrammes, times: M
   };
 }
 
+/** The labels of a slot without a programme (a VOD session's previous and next): all empty. */
+function emptySlot(slot: 'previous' | 'next'): Record<string, string> {
+  const names = ['title', 'subtitle', 'description', 'start_time', 'end_time'];
+  return Object.fromEntries(names.map((name) => [`${slot}_${name}`, '']));
+}
+
 /**
  * VOD sessions whose content is in the catalogue: the content is the current programme, from the session's start
  * (`created_at`) for the content's duration; the value is the session's uptime over that duration (0 when unknown).
  */
 function vodSamples(snapshot: Snapshot): Sample[] {
   const catalogue = vodCatalogue(snapshot);
-  const none = (slot: 'previous' | 'next') => programmeLabels(slot, null);
   return vodStreams(snapshot).flatMap((vod) => {
     const content = catalogue.get(vod.id);
     if (!content) return [];
@@ -129,13 +124,13 @@ function vodSamples(snapshot: Snapshot): Sample[] {
         type: 'vod',
         channel_uuid: vod.id,
         channel_number: vod.number,
-        ...none('previous'),
+        ...emptySlot('previous'),
         current_title: cutText(title, PROGRAMME_TEXT_LIMITS.title),
         current_subtitle: cutText(subtitle, PROGRAMME_TEXT_LIMITS.subtitle),
         current_description: cutText(description, PROGRAMME_TEXT_LIMITS.description),
         current_start_time: start === undefined ? '' : isoTime(start),
         current_end_time: start === undefined || duration === undefined ? '' : isoTime(start + duration),
-        ...none('next'),
+        ...emptySlot('next'),
       }),
     ];
   });

@@ -113,6 +113,19 @@ function each(all: readonly StreamFigures[], value: (f: StreamFigures) => number
   return samples;
 }
 
+/** `dispatcharr_stream_info`'s labels: the metadata labels, then every figure as text. */
+type LegacyStreamLabels = StreamMetadataLabels & {
+  readonly profile_connections: string;
+  readonly profile_max_connections: string;
+  readonly fps: string;
+  readonly video_bitrate_kbps: string;
+  readonly transcode_bitrate_kbps: string;
+  readonly avg_bitrate_kbps: string;
+  readonly total_transfer_mb: string;
+  readonly uptime_seconds: string;
+  readonly active_clients: string;
+};
+
 function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
   const text = (value: number | undefined) => (value === undefined ? '' : String(value));
   return gauge(
@@ -120,8 +133,9 @@ function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
     'Deprecated: active stream with all its values as labels (value always 1); use the dispatcharr_stream_* families',
     all.map((f) => {
       const m = f.metadata;
-      // Written out rather than spread from the metadata labels: the spread was most of this family's cost.
-      return sample(1, {
+      // Written out rather than spread from the metadata labels (the spread was most of this family's cost); typed,
+      // so a metadata label missing here does not compile.
+      const labels: LegacyStreamLabels = {
         channel_uuid: m.channel_uuid,
         channel_number: m.channel_number,
         channel_name: m.channel_name,
@@ -145,7 +159,8 @@ function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
         total_transfer_mb: text(f.totalMib),
         uptime_seconds: text(f.uptime),
         active_clients: String(f.clients),
-      });
+      };
+      return sample(1, labels);
     }),
   );
 }

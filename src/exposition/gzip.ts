@@ -57,7 +57,6 @@ export class GzipFeed {
   private queuedBytes = 0;
   private open: { stream: Gzip; done: Promise<Buffer[]> } | undefined;
   private writing = false;
-  private finished = false;
 
   push(chunk: Buffer): void {
     this.queued.push(chunk);
@@ -68,21 +67,19 @@ export class GzipFeed {
 
   /** The gzip of every chunk pushed. Never leaves a rejection unhandled: whoever awaits it sees the error. */
   finish(): Promise<Buffer[]> {
-    this.finished = true;
-    if (!this.open) {
-      const done = gzipChunks(this.queued);
-      done.catch(() => undefined);
-      return done;
-    }
-    const { stream, done } = this.open;
-    if (this.queued.length > 0) stream.write(this.take());
-    stream.end();
+    let done: Promise<Buffer[]>;
+    if (this.open) {
+      // What is still queued goes now; a write in progress then finds the queue empty and sends nothing more.
+      if (this.queued.length > 0) this.open.stream.write(this.take());
+      this.open.stream.end();
+      done = this.open.done;
+    } else done = gzipChunks(this.queued);
     done.catch(() => undefined);
     return done;
   }
 
   private send(): void {
-    if (!this.open || this.writing || this.finished) return;
+    if (!this.open || this.writing) return;
     this.writing = true;
     this.open.stream.write(this.take(), () => {
       this.writing = false;

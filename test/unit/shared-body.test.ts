@@ -1,7 +1,7 @@
 /** One rendered body held by every response of the same collection: gzip made once, buffers pooled after the last. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { ChunkWriter, pooledChunks } from '../../src/exposition/chunks.js';
 import { GzipFeed, gzipChunks } from '../../src/exposition/gzip.js';
 import { SharedBody } from '../../src/exposition/shared-body.js';
@@ -42,7 +42,7 @@ test('small bodies are compressed in place and large ones on the thread pool, to
     assert.equal(gunzipSync(Buffer.concat(compressed)).toString('utf8'), Buffer.concat(written.chunks).toString('utf8'));
     written.release();
   }
-  assert.deepEqual(await gzipChunks([]), [gzipSync(Buffer.alloc(0), { level: 1 })]);
+  assert.equal(gunzipSync(Buffer.concat(await gzipChunks([]))).length, 0, 'an empty body is a valid empty gzip');
 });
 
 test('a body compressed while it is written gives the same gzip text, however its chunks arrive', async () => {
