@@ -71,3 +71,37 @@ export async function redisInfoCounter(redisUrl: string, section: string, read: 
 export function redisCommandCounter(redisUrl: string): Promise<Counter> {
   return redisInfoCounter(redisUrl, 'commandstats', commandCalls);
 }
+
+/**
+ * What some counters advance while given pieces of work run, and nothing in between: interleaved measurements (the
+ * exporter's scrapes and the floor's reads) each count only their own blocks. A counter that cannot tell stays null.
+ */
+export class CounterTally {
+  private readonly sums: (number | null)[];
+
+  constructor(private readonly counters: readonly Counter[]) {
+    this.sums = counters.map(() => 0);
+  }
+
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    const before = await this.totals();
+    const result = await work();
+    const after = await this.totals();
+    for (let i = 0; i < this.sums.length; i++) {
+      const [sum, from, to] = [this.sums[i] ?? null, before[i] ?? null, after[i] ?? null];
+      this.sums[i] = sum === null || from === null || to === null ? null : sum + (to - from);
+    }
+    return result;
+  }
+
+  /** The sum for the counter at this position of the list given. */
+  sum(index: number): number | null {
+    return this.sums[index] ?? null;
+  }
+
+  private async totals(): Promise<(number | null)[]> {
+    const totals: (number | null)[] = [];
+    for (const counter of this.counters) totals.push(await counter.total());
+    return totals;
+  }
+}

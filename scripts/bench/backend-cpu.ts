@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { type Counter, redisInfoCounter } from './backend-counters.js';
+import { type Counter, CounterTally, redisInfoCounter } from './backend-counters.js';
 import { commandName, cpuSeconds } from './process-probe.js';
 
 /** CPU seconds a server has used so far (`total`), or null when they cannot be read (a server on another machine). */
@@ -76,24 +76,32 @@ export async function openBackendMeters(adminUrl: string, redisUrl: string): Pro
   };
 }
 
-/** Reads the backends' meters before a phase; `end` gives their share per scrape, with the exporter's CPU seconds. */
-export async function startCpuShare(meters: BackendMeters): Promise<{ end(exporterSeconds: number, scrapes: number): Promise<CpuShare> }> {
-  const [postgres, redis] = [await meters.postgres.total(), await meters.redis.total()];
-  return {
-    async end(exporterSeconds, scrapes) {
-      const [postgresAfter, redisAfter] = [await meters.postgres.total(), await meters.redis.total()];
-      const perScrape = (before: number | null, after: number | null) =>
-        before === null || after === null || scrapes === 0 ? null : ((after - before) * 1000) / scrapes;
-      return {
-        exporterMs: scrapes === 0 ? 0 : (exporterSeconds * 1000) / scrapes,
-        postgresMs: perScrape(postgres, postgresAfter),
-        redisMs: perScrape(redis, redisAfter),
-      };
-    },
-  };
+/**
+ * The backends' CPU while one side's blocks of work run (the exporter's scrapes, or the floor's reads, interleaved),
+ * per scrape.
+ */
+export class CpuTally {
+  private readonly tally: CounterTally;
+
+  constructor(meters: BackendMeters) {
+    this.tally = new CounterTally([meters.postgres, meters.redis]);
+  }
+
+  during<T>(work: () => Promise<T>): Promise<T> {
+    return this.tally.during(work);
+  }
+
+  /** Per scrape, with `ownSeconds` the CPU of the process that did the side's work. */
+  share(ownSeconds: number, scrapes: number): CpuShare {
+    const perScrape = (seconds: number | null) => (seconds === null || scrapes === 0 ? null : (seconds * 1000) / scrapes);
+    return {
+      exporterMs: scrapes === 0 ? 0 : (ownSeconds * 1000) / scrapes,
+      postgresMs: perScrape(this.tally.sum(0)),
+      redisMs: perScrape(this.tally.sum(1)),
+    };
+  }
 }
 
-/** The CPU of a share in all, or null when a backend's could not be read. */
 export function totalCpuMs(share: CpuShare): number | null {
   return share.postgresMs === null || share.redisMs === null ? null : share.exporterMs + share.postgresMs + share.redisMs;
 }

@@ -1,16 +1,24 @@
 /**
- * The floor measured in a process of its own, started by floor.ts with the exporter's memory budget: reads the run
- * (JSON) from its first argument, writes the figures (JSON) to standard output.
+ * The floor's process, started by floor.ts with the exporter's memory budget: reads its setup (JSON) from its first
+ * argument, warms up and writes one line; then, for each count read from standard input, reads that many snapshots
+ * and writes their times and its CPU (JSON, one line). Closes its connections when standard input ends.
  */
-import { adminUrl } from '../../test/support/database.js';
-import { redisUrl } from '../../test/support/redis.js';
-import { openBackendMeters } from './backend-cpu.js';
-import { type FloorRun, measureFloor } from './floor.js';
+import { createInterface } from 'node:readline';
+import { type FloorBlock, type FloorSetup, openFloorReader } from './floor.js';
 
-const run = JSON.parse(process.argv[2] ?? '{}') as Omit<FloorRun, 'backendCpu'>;
-const backendCpu = await openBackendMeters(adminUrl(), redisUrl().toString());
+const setup = JSON.parse(process.argv[2] ?? '{}') as FloorSetup;
+const reader = openFloorReader(setup);
 try {
-  process.stdout.write(`${JSON.stringify(await measureFloor({ ...run, backendCpu }))}\n`);
+  for (let i = 0; i < setup.warmUp; i++) await reader.read();
+  process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    const times: number[] = [];
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < Number(line); i++) times.push(await reader.read());
+    const used = process.cpuUsage(cpu);
+    const block: FloorBlock = { times, cpuSeconds: (used.user + used.system) / 1e6 };
+    process.stdout.write(`${JSON.stringify(block)}\n`);
+  }
 } finally {
-  await backendCpu.close();
+  await reader.close();
 }

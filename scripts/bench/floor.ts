@@ -1,12 +1,17 @@
 /**
  * The floor: the SQL and Redis work of one scrape issued directly, with no exposition. The sources are built the way
  * the exporter's entry point (src/cli.ts) builds them, from the same flags and environment, and only loadSnapshot is
- * timed, with the parts the collectors of that configuration need. measureFloor runs it in this process (V8's
- * defaults); measureFloorUnderBudget in a child process with the exporter's memory budget, as the exporter runs.
+ * timed, with the parts the collectors of that configuration need. startFloorUnderBudget runs it in a child process
+ * with the exporter's memory budget, a block of reads at a time, so the benchmark can interleave them with the
+ * exporter's scrapes; measureFloor runs a whole measurement in this process, with V8's defaults.
  */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { defaultCollectors, neededParts } from '../../src/collectors/registry.js';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
+import { missingBudget } from '../../src/memory-budget.js';
 import { loadSnapshot, type SnapshotSources } from '../../src/scrape/load-snapshot.js';
 import { DispatcharrVersion } from '../../src/sources/dispatcharr-version.js';
 import { EventLog } from '../../src/sources/event-log.js';
@@ -14,25 +19,32 @@ import { LiveDiscovery } from '../../src/sources/live-discovery.js';
 import { PostgresSource } from '../../src/sources/postgres.js';
 import { RedisSource } from '../../src/sources/redis.js';
 import { EXPORTER_VERSION } from '../../src/version.js';
-import { type BackendMeters, startCpuShare } from './backend-cpu.js';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { missingBudget } from '../../src/memory-budget.js';
+import { type BackendMeters, CpuTally } from './backend-cpu.js';
 import { BenchBroken, type FloorFigures } from './results.js';
 import { summarize } from './stats.js';
 
-export interface FloorRun {
+/** Which sources the floor reads: the exporter's environment and flags of one configuration. */
+export interface FloorSetup {
   readonly env: Record<string, string>;
   readonly flags: readonly string[];
   readonly warmUp: number;
+}
+
+export interface FloorRun extends FloorSetup {
   readonly samples: number;
   /** Wall-clock limit of the timed loop. */
   readonly limitMs: number;
   readonly backendCpu: BackendMeters;
 }
 
-export async function measureFloor(run: FloorRun): Promise<FloorFigures> {
-  const command = loadConfig(run.flags, run.env);
+/** One timed snapshot read (milliseconds) over sources built as the exporter builds them. */
+export interface FloorReader {
+  read(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function openFloorReader(setup: Omit<FloorSetup, 'warmUp'>): FloorReader {
+  const command = loadConfig(setup.flags, setup.env);
   if (command.kind !== 'run') throw new BenchBroken(`the floor's configuration did not load (${command.kind})`);
   const { config } = command;
   const db = new PostgresSource(config.postgres, silentLogger);
@@ -46,51 +58,92 @@ export async function measureFloor(run: FloorRun): Promise<FloorFigures> {
     eventLog: new EventLog(),
   };
   const needs = neededParts(defaultCollectors({ version: EXPORTER_VERSION, accessLog: false }), config.settings);
-  const once = async (): Promise<number> => {
-    const started = performance.now();
-    const snapshot = await loadSnapshot(sources, needs, Date.now() + config.scrapeTimeoutSeconds * 1000);
-    const ms = performance.now() - started;
-    const failed = Object.entries(snapshot.parts).filter(([, part]) => part && !part.ok);
-    if (failed.length > 0) {
-      throw new BenchBroken(`floor: ${failed.map(([name, part]) => `${name} failed (${part && !part.ok ? part.error : ''})`).join(', ')}`);
-    }
-    return ms;
+  return {
+    async read() {
+      const started = performance.now();
+      const snapshot = await loadSnapshot(sources, needs, Date.now() + config.scrapeTimeoutSeconds * 1000);
+      const ms = performance.now() - started;
+      const failed = Object.entries(snapshot.parts).filter(([, part]) => part && !part.ok);
+      if (failed.length > 0) {
+        const what = failed.map(([name, part]) => `${name} failed (${part && !part.ok ? part.error : ''})`).join(', ');
+        throw new BenchBroken(`floor: ${what}`);
+      }
+      return ms;
+    },
+    async close() {
+      redis.close();
+      await db.close();
+    },
   };
+}
+
+/** The whole measurement in this process (V8's defaults): warm-up, then timed reads up to the count or the limit. */
+export async function measureFloor(run: FloorRun): Promise<FloorFigures> {
+  const reader = openFloorReader(run);
   try {
-    for (let i = 0; i < run.warmUp; i++) await once();
+    for (let i = 0; i < run.warmUp; i++) await reader.read();
     const times: number[] = [];
     const until = performance.now() + run.limitMs;
-    const cpuShare = await startCpuShare(run.backendCpu);
+    const backends = new CpuTally(run.backendCpu);
     const cpu = process.cpuUsage();
-    while (times.length < run.samples && performance.now() < until) times.push(await once());
+    await backends.during(async () => {
+      while (times.length < run.samples && performance.now() < until) times.push(await reader.read());
+    });
     const used = process.cpuUsage(cpu);
     return {
       ...summarize(times),
-      cpu: await cpuShare.end((used.user + used.system) / 1e6, times.length),
+      cpu: backends.share((used.user + used.system) / 1e6, times.length),
       cutShort: times.length < run.samples,
     };
   } finally {
-    redis.close();
-    await db.close();
+    await reader.close();
   }
 }
 
-/** The same measurement in a child process whose V8 and allocator settings are the exporter's memory budget. */
-export function measureFloorUnderBudget(run: FloorRun): Promise<FloorFigures> {
-  const { backendCpu: _meters, ...plain } = run;
-  const child = fileURLToPath(new URL('./floor-child.ts', import.meta.url));
-  // As the exporter applies it: whatever of the budget this environment (NODE_OPTIONS, MALLOC_ARENA_MAX) does not set.
+/** What a block of reads of the floor's process took: each read's milliseconds and the process' CPU seconds. */
+export interface FloorBlock {
+  readonly times: readonly number[];
+  readonly cpuSeconds: number;
+}
+
+/** The floor's process, warmed up, reading a block of snapshots when asked. */
+export interface FloorProcess {
+  take(reads: number): Promise<FloorBlock>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the floor's process: its V8 and allocator settings are the exporter's memory budget (whatever of it this
+ * environment, NODE_OPTIONS or MALLOC_ARENA_MAX, does not set, as the exporter applies it). Resolves once it has warmed up.
+ */
+export async function startFloorUnderBudget(setup: FloorSetup): Promise<FloorProcess> {
+  const script = fileURLToPath(new URL('./floor-child.ts', import.meta.url));
   const budget = missingBudget([], process.env);
-  const args = [...budget.options, '--import', 'tsx', child, JSON.stringify(plain)];
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      args,
-      { env: { ...process.env, ...budget.environment }, maxBuffer: 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) return reject(new BenchBroken(`floor under the memory budget failed: ${stderr.trim() || error.message}`));
-        resolve(JSON.parse(stdout) as FloorFigures);
-      },
-    );
+  const child = spawn(process.execPath, [...budget.options, '--import', 'tsx', script, JSON.stringify(setup)], {
+    env: { ...process.env, ...budget.environment },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr = (stderr + text).slice(-4000);
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const reply = async (): Promise<unknown> => {
+    const line = await lines.next();
+    if (line.done) throw new BenchBroken(`the floor's process ended: ${stderr.trim() || `exit code ${child.exitCode}`}`);
+    return JSON.parse(line.value);
+  };
+  await reply();
+  return {
+    async take(reads) {
+      child.stdin.write(`${reads}\n`);
+      return (await reply()) as FloorBlock;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin.end();
+      await exited;
+    },
+  };
 }

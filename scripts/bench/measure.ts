@@ -1,18 +1,20 @@
 /**
  * One configuration of one dataset: the built exporter as a child process, scraped back to back (latency, CPU,
- * statements, commands, round trips), once for each response size, on to the memory samples (1,000 and the long
- * run's count), left idle, then scraped by many at once; finally the floor, in this process.
+ * statements, commands, round trips) in blocks alternating with the floor's (under the memory budget, in a process
+ * of its own), once for each response size, on to the memory samples (1,000 and the long run's count), left idle,
+ * then scraped by many at once; finally the floor with V8's defaults, in this process.
  */
 import { startExporter } from '../../test/support/exporter.js';
-import type { Counter } from './backend-counters.js';
-import { type BackendMeters, startCpuShare } from './backend-cpu.js';
+import { type Counter, CounterTally } from './backend-counters.js';
+import { type BackendMeters, CpuTally } from './backend-cpu.js';
 import { scrapeConcurrently } from './concurrent.js';
-import { measureFloor, measureFloorUnderBudget } from './floor.js';
+import { measureFloor, startFloorUnderBudget } from './floor.js';
 import { cpuSeconds, rssBytes } from './process-probe.js';
 import {
   BenchBroken,
   type Configuration,
   type ConfigurationResult,
+  type FloorFigures,
   type MemorySample,
   type SequentialFigures,
   type SkippedRun,
@@ -70,36 +72,77 @@ class CheckedScraper {
   }
 }
 
-async function sequential(run: MeasureRun, scraper: CheckedScraper, pid: number): Promise<SequentialFigures> {
-  const times: number[] = [];
-  const trips: number[] = [];
-  const [statements, commands] = [await run.statements.total(), await run.commands.total()];
-  const cpu = cpuSeconds(pid);
-  const cpuShare = await startCpuShare(run.backendCpu);
-  const start = scraper.answered;
-  let tripsTotal: number | undefined;
-  const cutShort = await scraper.until(start + run.scrapes, performance.now() + run.phaseSeconds * 1000, (scrape) => {
-    times.push(scrape.ms);
-    const value = sampleOf(scrape.body, 'dispatcharr_exporter_redis_round_trips');
-    if (value !== undefined) trips.push(value);
-    // Should the figure become a running total, each scrape's share is the difference from the one before.
-    const total = sampleOf(scrape.body, 'dispatcharr_exporter_redis_round_trips_total');
-    if (total !== undefined && tripsTotal !== undefined) trips.push(total - tripsTotal);
-    tripsTotal = total;
-  });
-  const done = scraper.answered - start;
-  const exporterCpu = cpuSeconds(pid) - cpu;
-  const [statementsAfter, commandsAfter] = [await run.statements.total(), await run.commands.total()];
-  const perScrape = (before: number | null, after: number | null) => (before === null || after === null ? null : (after - before) / done);
-  return {
-    latency: summarize(times),
-    cpu: await cpuShare.end(exporterCpu, done),
-    statementsPerScrape: perScrape(statements, statementsAfter),
-    redisCommandsPerScrape: perScrape(commands, commandsAfter),
-    roundTrips: mode(trips) ?? null,
-    roundTripsRange: trips.length > 0 ? [Math.min(...trips), Math.max(...trips)] : null,
-    cutShort,
-  };
+/** Scrapes (and floor reads) per block when the two alternate. */
+const BLOCK = 10;
+
+/**
+ * The sequential scrapes, alternating blocks of them with blocks of the floor's reads, so that both are measured under
+ * the same conditions (on a shared machine the load drifts within minutes, and the ratio of two figures taken apart
+ * drifted with it). Each side counts only its own blocks: latency, CPU, and the backends' CPU; statements and commands
+ * are the exporter's blocks'.
+ */
+async function sequentialWithFloor(
+  run: MeasureRun,
+  scraper: CheckedScraper,
+  pid: number,
+): Promise<{ sequential: SequentialFigures; floor: FloorFigures }> {
+  const floorProcess = await startFloorUnderBudget({ env: run.env, flags: run.configuration.flags, warmUp: run.warmUp });
+  try {
+    const times: number[] = [];
+    const trips: number[] = [];
+    const floorTimes: number[] = [];
+    const counts = new CounterTally([run.statements, run.commands]);
+    const [exporterBackends, floorBackends] = [new CpuTally(run.backendCpu), new CpuTally(run.backendCpu)];
+    let [exporterSeconds, floorSeconds] = [0, 0];
+    let tripsTotal: number | undefined;
+    const record = (scrape: Scrape) => {
+      times.push(scrape.ms);
+      const value = sampleOf(scrape.body, 'dispatcharr_exporter_redis_round_trips');
+      if (value !== undefined) trips.push(value);
+      // Should the figure become a running total, each scrape's share is the difference from the one before.
+      const total = sampleOf(scrape.body, 'dispatcharr_exporter_redis_round_trips_total');
+      if (total !== undefined && tripsTotal !== undefined) trips.push(total - tripsTotal);
+      tripsTotal = total;
+    };
+    const until = performance.now() + run.phaseSeconds * 1000;
+    while ((times.length < run.scrapes || floorTimes.length < run.floorSamples) && performance.now() < until) {
+      const scrapes = Math.min(BLOCK, run.scrapes - times.length);
+      if (scrapes > 0) {
+        const cpu = cpuSeconds(pid);
+        await counts.during(() =>
+          exporterBackends.during(async () => {
+            for (let i = 0; i < scrapes; i++) record(await scraper.scrape());
+          }),
+        );
+        exporterSeconds += cpuSeconds(pid) - cpu;
+      }
+      const reads = Math.min(BLOCK, run.floorSamples - floorTimes.length);
+      if (reads > 0) {
+        const block = await floorBackends.during(() => floorProcess.take(reads));
+        floorTimes.push(...block.times);
+        floorSeconds += block.cpuSeconds;
+      }
+    }
+    const perScrape = (sum: number | null) => (sum === null || times.length === 0 ? null : sum / times.length);
+    return {
+      sequential: {
+        latency: summarize(times),
+        cpu: exporterBackends.share(exporterSeconds, times.length),
+        statementsPerScrape: perScrape(counts.sum(0)),
+        redisCommandsPerScrape: perScrape(counts.sum(1)),
+        roundTrips: mode(trips) ?? null,
+        roundTripsRange: trips.length > 0 ? [Math.min(...trips), Math.max(...trips)] : null,
+        cutShort: times.length < run.scrapes,
+      },
+      floor: {
+        ...summarize(floorTimes),
+        cpu: floorBackends.share(floorSeconds, floorTimes.length),
+        cutShort: floorTimes.length < run.floorSamples,
+      },
+    };
+  } finally {
+    await floorProcess.close();
+  }
 }
 
 function memorySample(
@@ -158,8 +201,8 @@ export async function measureConfiguration(run: MeasureRun): Promise<Configurati
     memory.push(memorySample('start', 'start', 0, startRss, first));
     const heapFamily = heapOf(first.body)?.family ?? null;
     await scraper.until(run.warmUp, Number.POSITIVE_INFINITY);
-    log(`  sequential: ${run.scrapes} scrapes`);
-    const figures = await sequential(run, scraper, pid);
+    log(`  sequential: ${run.scrapes} scrapes, in blocks of ${BLOCK} alternating with the floor's ${run.floorSamples} reads`);
+    const { sequential: figures, floor } = await sequentialWithFloor(run, scraper, pid);
     const plain = await scraper.scrape(false);
     const gzip = await scraper.scrape(true);
 
@@ -176,17 +219,15 @@ export async function measureConfiguration(run: MeasureRun): Promise<Configurati
     if (concurrent.failures > 0) throw new BenchBroken(`${concurrent.failures} concurrent scrapes failed`);
     await exporter.stop();
 
-    log(`  floor: ${run.floorSamples} loadSnapshot calls under the memory budget, ${run.floorSamples} with V8's defaults`);
-    const floorRun = {
+    log(`  floor with V8's defaults: ${run.floorSamples} loadSnapshot calls in this process`);
+    const floorV8Defaults = await measureFloor({
       env: run.env,
       flags: run.configuration.flags,
       warmUp: run.warmUp,
       samples: run.floorSamples,
       limitMs: run.phaseSeconds * 1000,
       backendCpu: run.backendCpu,
-    };
-    const floor = await measureFloorUnderBudget(floorRun);
-    const floorV8Defaults = await measureFloor(floorRun);
+    });
     return {
       dataset: run.dataset,
       configuration: run.configuration.name,

@@ -96,7 +96,8 @@ export function markdown(report: Report): string {
       'pg_stat_statements; Redis commands are the INFO commandstats delta (the INFO calls themselves left out); round trips are ' +
       '`dispatcharr_exporter_redis_round_trips` (usual value, range in brackets). The floor times `loadSnapshot` alone, with the ' +
       'same sources and parts, in a process with the memory budget the exporter runs with (the figure the targets compare ' +
-      "with) and, for comparison, in the benchmark's own process with V8's default heap sizes.",
+      'with), its reads alternating with the scrapes in blocks of 10 so that both meet the same load on the machine; and, for ' +
+      "comparison, afterwards in the benchmark's own process with V8's default heap sizes. CPU and counts are each side's own blocks'.",
     table(
       [
         'dataset',
