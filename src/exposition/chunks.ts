@@ -13,6 +13,9 @@ const TEXT_SLICE = 8 * 1024;
 
 const pool: Buffer[] = [];
 
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+
 export interface Body {
   /** The bytes, in order. */
   readonly chunks: readonly Buffer[];
@@ -47,6 +50,21 @@ export class ChunkWriter {
     const written = current.write(text, this.used, 'utf8');
     this.used += written;
     this.total += written;
+  }
+
+  /**
+   * ` <value>\n`, the end of a sample line, without building it as a string first: a formatted number is ASCII, one
+   * byte a character.
+   */
+  writeValue(value: string): void {
+    const bytes = value.length + 2;
+    if (this.current === undefined || this.current.length - this.used < bytes) this.next(bytes);
+    const current = this.current as Buffer;
+    current[this.used] = SPACE;
+    current.write(value, this.used + 1, 'latin1');
+    current[this.used + bytes - 1] = NEWLINE;
+    this.used += bytes;
+    this.total += bytes;
   }
 
   finish(): Body {

@@ -58,9 +58,17 @@ function renderLabels(labels: Labels): string {
   return parts.join('');
 }
 
+/** A rendered label set, and the block (family) it was last written in. */
+interface Rendered {
+  readonly text: string;
+  block: number;
+}
+
 /** Where rendered text goes: a list of strings, or UTF-8 chunks. */
 interface TextSink {
   write(text: string): void;
+  /** ` <value>\n`: a formatted number (ASCII) and the end of its line. */
+  writeValue(value: string): void;
 }
 
 /** The families that share a name, in the order their names first appear. */
@@ -87,12 +95,12 @@ function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFami
  */
 function* writeExposition(families: readonly MetricFamily[], sink: TextSink): Generator<void, void, void> {
   let lines = 0;
-  // The block each rendered label set was last written in: a repeat within one block is a repeated series. One map for
-  // the whole rendering, rather than a set emptied for each block, which grew its table again every time.
-  const writtenIn = new Map<string, number>();
   let block = 0;
-  // Collectors hand one label set to several families (a stream's, a client's): each is rendered once.
-  const rendered = new Map<Labels, string>();
+  // Collectors hand one label set to several families (a stream's, a client's): each set is rendered once, and its
+  // text is looked up once, on first sight, among the texts already rendered, so that different sets with the same
+  // text share one record. A repeat within one block (the record last written in it) is a repeated series.
+  const rendered = new Map<Labels, Rendered>();
+  const byText = new Map<string, Rendered>();
   for (const group of byName(families)) {
     const [head] = group;
     if (head === undefined) continue;
@@ -104,20 +112,25 @@ function* writeExposition(families: readonly MetricFamily[], sink: TextSink): Ge
       // Indexed: a for-of loop inside a generator allocated an iterator result per sample.
       for (let i = 0; i < samples.length; i++) {
         const s = samples[i] as Sample;
-        let labels = rendered.get(s.labels);
-        if (labels === undefined) {
-          labels = renderLabels(s.labels);
-          rendered.set(s.labels, labels);
+        let record = rendered.get(s.labels);
+        if (record === undefined) {
+          const text = renderLabels(s.labels);
+          record = byText.get(text);
+          if (record === undefined) {
+            record = { text, block: 0 };
+            byText.set(text, record);
+          }
+          rendered.set(s.labels, record);
         }
-        if (writtenIn.get(labels) === block) continue;
-        writtenIn.set(labels, block);
+        if (record.block === block) continue;
+        record.block = block;
         if (!headerWritten) {
           sink.write(`# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`);
           headerWritten = true;
         }
         sink.write(family.name);
-        sink.write(labels);
-        sink.write(` ${Number.isFinite(s.value) ? format(s.value) : formatValue(s.value)}\n`);
+        sink.write(record.text);
+        sink.writeValue(Number.isFinite(s.value) ? format(s.value) : formatValue(s.value));
         if (++lines % LINES_PER_SLICE === 0) yield;
       }
     }
@@ -131,7 +144,10 @@ function writeAll(families: readonly MetricFamily[], sink: TextSink): void {
 /** The exposition as one string (tests, small outputs). */
 export function renderExposition(families: readonly MetricFamily[]): string {
   const parts: string[] = [];
-  writeAll(families, { write: (text) => parts.push(text) });
+  writeAll(families, {
+    write: (text) => parts.push(text),
+    writeValue: (value) => parts.push(` ${value}\n`),
+  });
   return parts.join('');
 }
 

@@ -9,29 +9,33 @@ import type { RespValue } from './resp.js';
 export type Slot<T> = () => T;
 
 export class Batch {
-  private readonly commands: (readonly string[])[] = [];
+  private commands: (readonly string[])[] = [];
   private readonly decoders: ((reply: RespValue) => void)[] = [];
 
   /** Queues a command. A Redis error reply (RespError) is handed to `decode` like any other reply. */
   add<T>(command: readonly string[], decode: (reply: RespValue) => T): Slot<T> {
     let result: { value: T } | undefined;
+    const name = command[0];
     this.commands.push(command);
     this.decoders.push((reply) => {
       result = { value: decode(reply) };
     });
     return () => {
-      if (!result) throw new Error(`${command[0]} was read before its batch ran`);
+      if (!result) throw new Error(`${name} was read before its batch ran`);
       return result.value;
     };
   }
 
   /** Sends every queued command as one pipeline (one round trip; none when empty) and decodes each reply. */
   async run(redis: Pick<RedisSource, 'pipeline'>): Promise<void> {
-    if (this.commands.length === 0) return;
-    const replies = await redis.pipeline(this.commands);
-    if (replies.length !== this.commands.length) {
-      throw new Error(`Redis sent ${replies.length} replies to ${this.commands.length} commands`);
-    }
+    const sent = this.commands.length;
+    if (sent === 0) return;
+    // Not kept while the replies are awaited: thousands of argument lists would outlive a few collections of the
+    // young generation and be copied to the old one, for nothing once they are encoded.
+    const commands = this.commands;
+    this.commands = [];
+    const replies = await redis.pipeline(commands);
+    if (replies.length !== sent) throw new Error(`Redis sent ${replies.length} replies to ${sent} commands`);
     for (const [i, reply] of replies.entries()) this.decoders[i]?.(reply);
   }
 }

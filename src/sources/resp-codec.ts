@@ -12,8 +12,26 @@ export class RespError extends Error {
 /** Arguments this short (field names, small numbers) repeat across a pipeline's commands: encoded once per pipeline. */
 const SHORT_ARGUMENT = 24;
 
+/** `*<n>\r\n` and `$<n>\r\n` for the small counts and lengths nearly every command has, made once. */
+const HEADERS_CACHED = 512;
+const arrayHeaders: string[] = [];
+const lengthHeaders: string[] = [];
+
+function cachedHeader(cache: string[], mark: '*' | '$', n: number): string {
+  if (n >= HEADERS_CACHED) return `${mark}${n}\r\n`;
+  let header = cache[n];
+  if (header === undefined) {
+    header = `${mark}${n}\r\n`;
+    cache[n] = header;
+  }
+  return header;
+}
+
+const arrayHeader = (count: number): string => cachedHeader(arrayHeaders, '*', count);
+const lengthHeader = (bytes: number): string => cachedHeader(lengthHeaders, '$', bytes);
+
 function encodeArgument(arg: string): string {
-  return `$${Buffer.byteLength(arg, 'utf8')}\r\n${arg}\r\n`;
+  return `${lengthHeader(Buffer.byteLength(arg, 'utf8'))}${arg}\r\n`;
 }
 
 export function encodeCommand(args: readonly string[]): Buffer {
@@ -26,16 +44,20 @@ export function encodeCommand(args: readonly string[]): Buffer {
  */
 const COMMANDS_PER_PIECE = 256;
 
-/** Every command of a pipeline in one buffer, built from strings a few hundred commands at a time. */
+/**
+ * Every command of a pipeline in one buffer, a few hundred commands at a time, each joined once from the pieces of
+ * its commands (headers, arguments as they are, encoded short arguments) rather than concatenated piece by piece.
+ */
 export function encodePipeline(commands: readonly (readonly string[])[]): Buffer {
   const short = new Map<string, string>();
   const pieces: Buffer[] = [];
-  let texts: string[] = [];
+  const texts: string[] = [];
+  let inPiece = 0;
   for (const args of commands) {
-    let text = `*${args.length}\r\n`;
+    texts.push(arrayHeader(args.length));
     for (const arg of args) {
       if (arg.length > SHORT_ARGUMENT) {
-        text += encodeArgument(arg);
+        texts.push(lengthHeader(Buffer.byteLength(arg, 'utf8')), arg, '\r\n');
         continue;
       }
       let encoded = short.get(arg);
@@ -43,12 +65,12 @@ export function encodePipeline(commands: readonly (readonly string[])[]): Buffer
         encoded = encodeArgument(arg);
         short.set(arg, encoded);
       }
-      text += encoded;
+      texts.push(encoded);
     }
-    texts.push(text);
-    if (texts.length === COMMANDS_PER_PIECE) {
+    if (++inPiece === COMMANDS_PER_PIECE) {
       pieces.push(Buffer.from(texts.join(''), 'utf8'));
-      texts = [];
+      texts.length = 0;
+      inPiece = 0;
     }
   }
   const last = Buffer.from(texts.join(''), 'utf8');
