@@ -35,8 +35,6 @@ type DatabaseReader<K extends DatabasePart> = (
   /** Where the reader reports the malformed values it leaves out. */
   skips: SkipRecorder,
   sources: SnapshotSources,
-  /** The live channels' UUIDs as discovery found them (readers of EARLY_LIVE). */
-  liveUuids: readonly string[] | undefined,
 ) => Promise<Parts[K]>;
 
 const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
@@ -49,9 +47,9 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
     const [channels, usernames] = await Promise.all([readLiveChannels(db, level, live), readUsernames(db, live)]);
     return { channels, usernames };
   },
-  programmes: (db, level, _live, time, _skips, _sources, liveUuids) => {
-    if (!liveUuids) throw new Error('live channels unknown');
-    return readProgrammes(db, level, liveUuids, time);
+  programmes: (db, level, live, time) => {
+    if (!live) throw new Error('live state unavailable');
+    return readProgrammes(db, level, live, time);
   },
   users: (db, level) => readUsers(db, level),
   vodCatalogue: (db, _level, live, _time, skips) => {
@@ -63,12 +61,6 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
 
 /** Database parts that also need the live state from Redis. */
 const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin', 'programmes', 'vodCatalogue']);
-/**
- * Those of them whose statement needs only the live channels' UUIDs: it starts as soon as discovery has found them,
- * while the live keys are still being read (on a large installation the programmes statement then no longer runs
- * after the live read); the part still fails when the live read does.
- */
-const EARLY_LIVE: ReadonlySet<DatabasePart> = new Set(['programmes']);
 
 async function timed<T>(read: () => Promise<T>): Promise<Part<T>> {
   const started = performance.now();
@@ -125,36 +117,28 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     },
     list: async () => ((await database).ok ? withDeadline(readChannelKeys(sources.db), deadline, 'channel keys') : undefined),
   };
-  let announceUuids: (uuids: readonly string[] | undefined) => void = () => undefined;
-  const liveUuids = new Promise<readonly string[] | undefined>((resolve) => {
-    announceUuids = resolve;
-  });
-  const liveKeys = { discovery: sources.liveDiscovery, catalogue, onChannelsFound: announceUuids };
+  const liveKeys = { discovery: sources.liveDiscovery, catalogue };
   const live = wantsLive
     ? timed(() => withDeadline(readLiveState(sources.redis, { skips, now: time }, liveKeys), deadline, 'live state')).then((part) => {
-        announceUuids(undefined); // no-op once discovery announced them
         set('live', part);
         // A read cut short leaves replies in flight; a fresh connection keeps the next scrape's replies in order.
         if (!part.ok) sources.redis.drop();
         return part;
       })
     : Promise.resolve(undefined);
-  if (!wantsLive) announceUuids(undefined);
 
   const read = async (name: DatabasePart): Promise<void> => {
     const level = await database;
     if (!level.ok) return set(name, { ok: false, error: `database unavailable: ${level.error}`, seconds: 0 });
+    let liveState: LiveState | undefined;
+    if (NEEDS_LIVE.has(name)) {
+      const state = await live;
+      if (!state?.ok)
+        return set(name, { ok: false, error: `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`, seconds: 0 });
+      liveState = state.value;
+    }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
-    const run = (state: LiveState | undefined, uuids: readonly string[] | undefined) =>
-      timed(() => withDeadline(reader(sources.db, level.value, state, time, skips, sources, uuids), deadline, name));
-    if (!NEEDS_LIVE.has(name)) return set(name, await run(undefined, undefined));
-    const early = EARLY_LIVE.has(name) ? await liveUuids : undefined;
-    const started = early && run(undefined, early);
-    const state = await live;
-    const result = started && (await started);
-    if (!state?.ok)
-      return set(name, { ok: false, error: `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`, seconds: 0 });
-    set(name, result ?? (await run(state.value, undefined)));
+    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveState, time, skips, sources), deadline, name)));
   };
   const readers = (Object.keys(DATABASE_READERS) as DatabasePart[]).filter((name) => needs.has(name)).map(read);
 

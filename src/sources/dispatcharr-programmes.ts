@@ -3,7 +3,7 @@
  * live channel's effective EPG entry the programme on air at the scrape time and the ones just before and
  * after it. No statement at all when nothing is live.
  */
-import { PROGRAMME_TEXT_LIMITS, type ChannelProgrammes, type Programme, type SchemaLevel } from '../snapshot.js';
+import { PROGRAMME_TEXT_LIMITS, type ChannelProgrammes, type LiveState, type Programme, type SchemaLevel } from '../snapshot.js';
 import type { Queryable } from './postgres.js';
 
 type Slot = 'previous' | 'current' | 'next';
@@ -76,23 +76,17 @@ function programme(row: ProgrammeRow): Programme {
 }
 
 /**
- * The programmes around `now` (epoch seconds) for every live channel (by UUID, as discovery finds them, before their
- * keys are read) whose effective EPG entry (the channel
+ * The programmes around `now` (epoch seconds) for every live channel whose effective EPG entry (the channel
  * override's first, Dispatcharr v0.25+) has a programme on air. Channels without EPG data or without a
  * current programme are left out.
  */
-export async function readProgrammes(
-  db: Queryable,
-  level: SchemaLevel,
-  liveUuids: readonly string[],
-  now: number,
-): Promise<ChannelProgrammes[]> {
-  if (liveUuids.length === 0) return [];
+export async function readProgrammes(db: Queryable, level: SchemaLevel, live: LiveState, now: number): Promise<ChannelProgrammes[]> {
+  if (live.channels.length === 0) return [];
   const sql = level.channelOverrides
     ? statement('COALESCE(o.epg_data_id, c.epg_data_id)', 'LEFT JOIN dispatcharr_channels_channeloverride o ON o.channel_id = c.id')
     : statement('c.epg_data_id', '');
   const rows = await db.query<ProgrammeRow>(sql, [
-    liveUuids,
+    live.channels.map((c) => c.uuid),
     now,
     Math.max(PROGRAMME_TEXT_LIMITS.title, PROGRAMME_TEXT_LIMITS.subtitle) + 1,
     PROGRAMME_TEXT_LIMITS.description + 1,

@@ -106,11 +106,6 @@ export interface LiveKeys {
   readonly discovery: LiveDiscovery;
   /** Absent when the database is not asked (the scan route is then the only one). */
   readonly catalogue?: ChannelCatalogue;
-  /**
-   * Told the live channels' UUIDs as soon as discovery has found them, before their keys are read, so that queries
-   * needing only them can start meanwhile. A channel may still turn out gone when its metadata is read.
-   */
-  readonly onChannelsFound?: (uuids: readonly string[]) => void;
 }
 
 /** `stream_profile:` keys of the streams live channels play or reserved: the direct route's way to them. */
@@ -131,7 +126,6 @@ export async function readLiveState(
   const { skips, now } = checks;
   const startTrips = redis.roundTrips;
   const found = await keys.discovery.discover(redis, keys.catalogue, skips);
-  keys.onChannelsFound?.([...found.metadataKeys.keys()]);
   const vodWalk = keys.discovery.vod;
 
   const first = new Batch();

@@ -125,35 +125,6 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       assert.equal(trips, 4); // DBSIZE, EXISTS, metadata and client sets, client hashes
     });
 
-    test('the programmes statement starts once the live channels are found, before their clients are read', async () => {
-      const events: string[] = [];
-      const db = {
-        query<Row>(sql: string, params?: readonly unknown[]) {
-          if (sql.includes('epg_programdata')) events.push('programmes statement');
-          return source.query<Row>(sql, params);
-        },
-      };
-      const watched = new Proxy(redis, {
-        get(target, name) {
-          if (name === 'pipeline')
-            return (commands: Parameters<RedisSource['pipeline']>[0]) => {
-              const first = Array.isArray(commands) ? commands[0] : undefined;
-              if (first?.[0] === 'HMGET' && first[1]?.includes(':clients:')) events.push('client hashes');
-              return target.pipeline(commands);
-            };
-          const value = Reflect.get(target, name, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-      const snapshot = await loadSnapshot(
-        snapshotSources(db, watched, { liveDiscovery: new LiveDiscovery() }),
-        neededParts(collectors, everyGate),
-        Date.now() + 10_000,
-      );
-      assert.ok(snapshot.parts.programmes?.ok);
-      assert.deepEqual(events, ['programmes statement', 'client hashes']);
-    });
-
     test('a VOD session that starts is found by the walk carried over scrapes, and one that ends is gone at once', async () => {
       const discovery = new LiveDiscovery();
       const before = liveOf(await collect(discovery)).vodSessions;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../src/log.js';
-import type { ChannelProgrammes, SchemaLevel } from '../../src/snapshot.js';
+import type { ChannelProgrammes, LiveState, SchemaLevel } from '../../src/snapshot.js';
 import { readSchemaLevel } from '../../src/sources/dispatcharr-db.js';
 import { readProgrammes } from '../../src/sources/dispatcharr-programmes.js';
 import { PostgresSource } from '../../src/sources/postgres.js';
@@ -11,6 +11,17 @@ import { createTestDatabase, postgresConfig, type SchemaVersion, type TestDataba
 import { counting } from '../support/queries.js';
 
 const HOUR = 3600;
+
+function liveState(uuids: readonly string[]): LiveState {
+  return {
+    channels: uuids.map((uuid) => ({ uuid, metadata: {}, clients: [] })),
+    vodSessions: [],
+    reservedStreams: {},
+    streamProfiles: {},
+    roundTrips: 0,
+    discovery: { mode: 'scan', keyspace: 0 },
+  };
+}
 
 for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
   describe(`"now playing" programmes against the Dispatcharr ${version} schema`, () => {
@@ -119,7 +130,7 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
 
       const counter = counting(source);
       const live = [data.channels.news, data.channels.sports, data.channels.movies, data.channels.spare].map((c) => c.uuid);
-      const all = await readProgrammes(counter, level, [...live, ...Object.values(uuids), crypto.randomUUID()], now);
+      const all = await readProgrammes(counter, level, liveState([...live, ...Object.values(uuids), crypto.randomUUID()]), now);
       assert.equal(counter.statements, 1, 'one statement for every live channel');
       found = new Map(all.map((p) => [p.uuid, p]));
     });
@@ -181,7 +192,7 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
 
     test('no statement when nothing is live', async () => {
       const counter = counting(source);
-      assert.deepEqual(await readProgrammes(counter, level, [], now), []);
+      assert.deepEqual(await readProgrammes(counter, level, liveState([]), now), []);
       assert.equal(counter.statements, 0);
     });
   });
