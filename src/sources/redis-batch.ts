@@ -10,7 +10,7 @@ export type Slot<T> = () => T;
 
 export class Batch {
   private commands: (readonly string[])[] = [];
-  private readonly decoders: ((reply: RespValue) => void)[] = [];
+  private decoders: ((reply: RespValue) => void)[] = [];
 
   /** Queues a command. A Redis error reply (RespError) is handed to `decode` like any other reply. */
   add<T>(command: readonly string[], decode: (reply: RespValue) => T): Slot<T> {
@@ -30,12 +30,14 @@ export class Batch {
   async run(redis: Pick<RedisSource, 'pipeline'>): Promise<void> {
     const sent = this.commands.length;
     if (sent === 0) return;
-    // Not kept while the replies are awaited: thousands of argument lists would outlive a few collections of the
-    // young generation and be copied to the old one, for nothing once they are encoded.
-    const commands = this.commands;
+    // The batch is emptied as it is sent: its argument lists are not kept while the replies are awaited (thousands of
+    // them would outlive a few collections of the young generation and be copied to the old one, for nothing once
+    // encoded), and commands added afterwards go out, with their own decoders, in a run of their own.
+    const { commands, decoders } = this;
     this.commands = [];
+    this.decoders = [];
     const replies = await redis.pipeline(commands);
     if (replies.length !== sent) throw new Error(`Redis sent ${replies.length} replies to ${sent} commands`);
-    for (const [i, reply] of replies.entries()) this.decoders[i]?.(reply);
+    for (const [i, reply] of replies.entries()) decoders[i]?.(reply);
   }
 }

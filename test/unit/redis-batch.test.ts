@@ -212,3 +212,15 @@ test('live state: an idle Redis takes two round trips (DBSIZE, one SCAN page), c
     ],
   ]);
 });
+
+test('a batch run twice sends each command once: what was added after the first run goes out, decoded, in the second', async () => {
+  const redis = recorder((command) => `reply to ${command.join(' ')}`);
+  const batch = new Batch();
+  const a = batch.add(['GET', 'a'], (reply) => reply);
+  await batch.run(redis);
+  const b = batch.add(['GET', 'b'], (reply) => reply);
+  await batch.run(redis);
+  assert.deepEqual(redis.sent, [[['GET', 'a']], [['GET', 'b']]]);
+  assert.equal(a(), 'reply to GET a');
+  assert.equal(b(), 'reply to GET b');
+});
