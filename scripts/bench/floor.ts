@@ -82,19 +82,9 @@ export async function measureFloor(run: FloorRun): Promise<FloorFigures> {
   const reader = openFloorReader(run);
   try {
     for (let i = 0; i < run.warmUp; i++) await reader.read();
-    const times: number[] = [];
-    const until = performance.now() + run.limitMs;
     const backends = new CpuTally(run.backendCpu);
-    const cpu = process.cpuUsage();
-    await backends.during(async () => {
-      while (times.length < run.samples && performance.now() < until) times.push(await reader.read());
-    });
-    const used = process.cpuUsage(cpu);
-    return {
-      ...summarize(times),
-      cpu: backends.share((used.user + used.system) / 1e6, times.length),
-      cutShort: times.length < run.samples,
-    };
+    const { times, cpuSeconds } = await backends.during(() => readBlock(reader, run.samples, performance.now() + run.limitMs));
+    return { ...summarize(times), cpu: backends.share(cpuSeconds, times.length), cutShort: times.length < run.samples };
   } finally {
     await reader.close();
   }
@@ -104,6 +94,15 @@ export async function measureFloor(run: FloorRun): Promise<FloorFigures> {
 export interface FloorBlock {
   readonly times: readonly number[];
   readonly cpuSeconds: number;
+}
+
+/** `reads` timed snapshot reads, fewer if `until` (performance.now()) passes first, and this process' CPU over them. */
+export async function readBlock(reader: FloorReader, reads: number, until = Number.POSITIVE_INFINITY): Promise<FloorBlock> {
+  const times: number[] = [];
+  const cpu = process.cpuUsage();
+  while (times.length < reads && performance.now() < until) times.push(await reader.read());
+  const used = process.cpuUsage(cpu);
+  return { times, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 /** The floor's process, warmed up, reading a block of snapshots when asked. */

@@ -82,6 +82,7 @@ async function sequentialWithFloor(
       const scrapes = Math.min(BLOCK, run.scrapes - times.length);
       if (scrapes > 0) {
         const cpu = cpuSeconds(pid);
+        // The backends' CPU innermost: reading the statement count is itself a statement, and costs PostgreSQL CPU.
         await counts.during(() =>
           exporterBackends.during(async () => {
             for (let i = 0; i < scrapes; i++) record(await scraper.scrape());
