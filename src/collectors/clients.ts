@@ -16,6 +16,37 @@ function rate(text: string | undefined): number | undefined {
   return value === undefined || value < 0 ? undefined : derived(value * KIBPS_TO_KBPS);
 }
 
+/** A client's figure, or undefined when it has none; `now` is the snapshot's time. */
+type ClientFigure = (client: LiveClient, now: number) => number | undefined;
+
+const connectedFor: ClientFigure = (c, now) => secondsSince(c.fields.connected_at, now);
+const bytesSent: ClientFigure = (c) => parseAmount(c.fields.bytes_sent);
+const averageRate: ClientFigure = (c) => rate(c.fields.avg_rate_KBps);
+const currentRate: ClientFigure = (c) => rate(c.fields.current_rate_KBps);
+
+function each(rows: readonly ClientRow[], figure: ClientFigure, now: number): Sample[] {
+  const samples: Sample[] = [];
+  for (const row of rows) {
+    const v = figure(row.client, now);
+    if (v !== undefined) samples.push(sample(v, row.labels));
+  }
+  return samples;
+}
+
+/** `dispatcharr_client_info`'s sample: user_id and username only when the client carries a user id. */
+function infoSample({ client, labels }: ClientRow, usernames: Readonly<Record<string, string>>): Sample {
+  const f = client.fields;
+  const userId = f.user_id?.trim();
+  const { client_id, channel_uuid, channel_number } = labels;
+  const ip_address = f.ip_address || 'unknown';
+  const user_agent = f.user_agent || 'unknown';
+  const worker_id = f.worker_id || 'unknown';
+  if (!userId || !/^\d+$/.test(userId) || userId === '0')
+    return sample(1, { client_id, channel_uuid, channel_number, ip_address, user_agent, worker_id });
+  const username = usernames[userId] ?? 'unknown';
+  return sample(1, { client_id, channel_uuid, channel_number, ip_address, user_agent, worker_id, user_id: userId, username });
+}
+
 export const clientsCollector: Collector = {
   name: 'clients',
   needs: ['live', 'liveJoin'],
@@ -29,26 +60,9 @@ export const clientsCollector: Collector = {
       const { channel_uuid, channel_number } = channelLabels(stream.row);
       for (const client of stream.live.clients) rows.push({ client, labels: { client_id: client.id, channel_uuid, channel_number } });
     }
-    const each = (value: (c: LiveClient) => number | undefined): Sample[] => {
-      const samples: Sample[] = [];
-      for (const row of rows) {
-        const v = value(row.client);
-        if (v !== undefined) samples.push(sample(v, row.labels));
-      }
-      return samples;
-    };
-    const info = rows.map(({ client, labels }) => {
-      const f = client.fields;
-      const userId = f.user_id?.trim();
-      const { client_id, channel_uuid, channel_number } = labels;
-      const ip_address = f.ip_address || 'unknown';
-      const user_agent = f.user_agent || 'unknown';
-      const worker_id = f.worker_id || 'unknown';
-      if (!userId || !/^\d+$/.test(userId) || userId === '0')
-        return sample(1, { client_id, channel_uuid, channel_number, ip_address, user_agent, worker_id });
-      const username = usernames[userId] ?? 'unknown';
-      return sample(1, { client_id, channel_uuid, channel_number, ip_address, user_agent, worker_id, user_id: userId, username });
-    });
+    const info: Sample[] = [];
+    for (const row of rows) info.push(infoSample(row, usernames));
+    const now = snapshot.time;
     return [
       gauge('dispatcharr_active_clients', 'Clients connected to live channels (client records that have expired are not counted)', [
         sample(rows.length),
@@ -58,25 +72,17 @@ export const clientsCollector: Collector = {
         'Connected client details (value always 1); user_id and username appear when Dispatcharr knows the user',
         info,
       ),
-      gauge(
-        'dispatcharr_client_connection_duration_seconds',
-        'Seconds since the client connected',
-        each((c) => secondsSince(c.fields.connected_at, snapshot.time)),
-      ),
-      counter(
-        'dispatcharr_client_bytes_sent',
-        'Bytes Dispatcharr has sent to the client (MPEG-TS clients)',
-        each((c) => parseAmount(c.fields.bytes_sent)),
-      ),
+      gauge('dispatcharr_client_connection_duration_seconds', 'Seconds since the client connected', each(rows, connectedFor, now)),
+      counter('dispatcharr_client_bytes_sent', 'Bytes Dispatcharr has sent to the client (MPEG-TS clients)', each(rows, bytesSent, now)),
       gauge(
         'dispatcharr_client_avg_transfer_rate_kbps',
         'Average rate of data sent to the client since it connected, in kbps (1000 bits per second)',
-        each((c) => rate(c.fields.avg_rate_KBps)),
+        each(rows, averageRate, now),
       ),
       gauge(
         'dispatcharr_client_current_transfer_rate_kbps',
         'Rate of data sent to the client over its last chunk, in kbps (1000 bits per second)',
-        each((c) => rate(c.fields.current_rate_KBps)),
+        each(rows, currentRate, now),
       ),
     ];
   },

@@ -27,7 +27,8 @@ export const liveCountsCollector: Collector = {
       ),
     ];
     if (settings.include_client_stats) {
-      const clients = live.channels.reduce((sum, c) => sum + c.clients.length, 0) + vod;
+      let clients = vod;
+      for (const channel of live.channels) clients += channel.clients.length;
       families.push(
         gauge('dispatcharr_active_clients', 'Clients watching now, counted from Redis alone while the database cannot be asked', [
           sample(clients),

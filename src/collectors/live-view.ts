@@ -34,11 +34,14 @@ export function parseAmount(text: string | undefined): number | undefined {
 export function liveStreams(snapshot: Snapshot): LiveStream[] {
   const live = partValue(snapshot, 'live');
   const join = partValue(snapshot, 'liveJoin');
-  const byUuid = new Map(live.channels.map((c) => [c.uuid, c]));
-  return join.channels.flatMap((row) => {
+  const byUuid = new Map<string, LiveChannel>();
+  for (const channel of live.channels) byUuid.set(channel.uuid, channel);
+  const streams: LiveStream[] = [];
+  for (const row of join.channels) {
     const channel = byUuid.get(row.uuid.toLowerCase());
-    return channel ? [{ live: channel, row }] : [];
-  });
+    if (channel) streams.push({ live: channel, row });
+  }
+  return streams;
 }
 
 /** The join labels every per-stream and per-client family carries. `channel_number` prints like Python's float. */
@@ -53,6 +56,10 @@ export function secondsSince(text: string | undefined, now: number): number | un
   return Math.round((now - then) * 1000) / 1000;
 }
 
+function countOne(counts: Map<string, number>, id: string | null | undefined): void {
+  if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+}
+
 /**
  * Provider connections in use per M3U profile: one per live channel holding the profile plus one per
  * VOD session streaming through it. Counted from the live state, so unlimited profiles (for which
@@ -60,14 +67,11 @@ export function secondsSince(text: string | undefined, now: number): number | un
  */
 export function connectionsByProfile(streams: readonly LiveStream[], live: LiveState): Map<string, number> {
   const counts = new Map<string, number>();
-  const add = (id: string | null | undefined) => {
-    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
-  };
-  for (const stream of streams) add(stream.row.profileId);
+  for (const stream of streams) countOne(counts, stream.row.profileId);
   for (const session of live.vodSessions) {
     const active = parseNumber(session.fields.active_streams) ?? 0;
     const profile = session.fields.m3u_profile_id?.trim();
-    if (active > 0 && profile && /^\d+$/.test(profile)) add(profile);
+    if (active > 0 && profile && /^\d+$/.test(profile)) countOne(counts, profile);
   }
   return counts;
 }
@@ -83,11 +87,13 @@ export interface VodStream {
 }
 
 export function vodStreams(snapshot: Snapshot): VodStream[] {
-  return partValue(snapshot, 'live').vodSessions.flatMap((session) => {
+  const streams: VodStream[] = [];
+  for (const session of partValue(snapshot, 'live').vodSessions) {
     const activeStreams = Math.trunc(parseNumber(session.fields.active_streams) ?? 0);
-    if (activeStreams <= 0) return [];
+    if (activeStreams <= 0) continue;
     const uptime = secondsSince(session.fields.created_at, snapshot.time);
     const number = /^vod_(\d+)_/.exec(session.id)?.[1] ?? session.id;
-    return [{ id: session.id, number, activeStreams, fields: session.fields, ...(uptime !== undefined && { uptime }) }];
-  });
+    streams.push({ id: session.id, number, activeStreams, fields: session.fields, ...(uptime !== undefined && { uptime }) });
+  }
+  return streams;
 }

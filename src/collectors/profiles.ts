@@ -1,5 +1,5 @@
 /** Provider (M3U account) profiles: expiry of XC subscriptions (gate include_m3u_stats). */
-import { gauge, sample } from '../exposition/family.js';
+import { gauge, type Sample, sample } from '../exposition/family.js';
 import { partValue, type M3uProfile } from '../snapshot.js';
 import type { Collector } from './collector.js';
 
@@ -22,18 +22,23 @@ export const profilesCollector: Collector = {
   needs: ['profiles'],
   gate: 'include_m3u_stats',
   collect(snapshot) {
-    const xc = partValue(snapshot, 'profiles').filter((p) => !p.accountLocked && p.accountType === 'XC');
-    const expiring = xc.filter((p): p is M3uProfile & { expiresAt: number } => p.expiresAt !== null);
+    const days: Sample[] = [];
+    const expiry: Sample[] = [];
+    for (const p of partValue(snapshot, 'profiles')) {
+      if (p.accountLocked || p.accountType !== 'XC') continue;
+      days.push(sample(daysToExpiry(p.expiresAt, snapshot.time), profileLabels(p)));
+      if (p.expiresAt !== null) expiry.push(sample(p.expiresAt, profileLabels(p)));
+    }
     return [
       gauge(
         'dispatcharr_profile_days_to_expiry',
         `Whole days until the XC provider subscription of the profile expires (0 = expired or less than a day left; ${NO_EXPIRY} = the provider gives no expiry)`,
-        xc.map((p) => sample(daysToExpiry(p.expiresAt, snapshot.time), profileLabels(p))),
+        days,
       ),
       gauge(
         'dispatcharr_profile_expiry_timestamp_seconds',
         'Unix time at which the XC provider subscription of the profile expires; absent when the provider gives no expiry',
-        expiring.map((p) => sample(p.expiresAt, profileLabels(p))),
+        expiry,
       ),
     ];
   },

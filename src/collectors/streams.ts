@@ -1,7 +1,8 @@
 /** Live stream families (always on; data from Redis joined with the database). */
 import { counter, gauge, sample, type MetricFamily, type Sample } from '../exposition/family.js';
-import { partValue, type Snapshot } from '../snapshot.js';
+import { type LiveClient, partValue, type Snapshot } from '../snapshot.js';
 import type { Collector } from './collector.js';
+import { legacyInfo } from './streams-legacy.js';
 import { streamFamiliesV3 } from './streams-v3.js';
 import { BYTES_PER_MIB, derived } from './units.js';
 import { withoutCredentials } from '../redact.js';
@@ -61,6 +62,13 @@ function known(text: string | null | undefined): string {
   return text === null || text === undefined || text.trim() === '' ? 'unknown' : text;
 }
 
+/** Distinct viewers: client IP addresses, a client without one counting alone. */
+function viewerCount(clients: readonly LiveClient[]): number {
+  const viewers = new Set<string>();
+  for (const c of clients) viewers.add(c.fields.ip_address ?? `client:${c.id}`);
+  return viewers.size;
+}
+
 function figures(stream: LiveStream, snapshot: Snapshot, logoBase: string, connections: Map<string, number>): StreamFigures {
   const { live, row } = stream;
   const meta = live.metadata;
@@ -69,7 +77,7 @@ function figures(stream: LiveStream, snapshot: Snapshot, logoBase: string, conne
   const totalBytes = parseAmount(meta.total_bytes);
   return {
     labels,
-    viewers: new Set(live.clients.map((c) => c.fields.ip_address ?? `client:${c.id}`)).size,
+    viewers: viewerCount(live.clients),
     uptime,
     clients: live.clients.length,
     fps: positive(parseNumber(meta.source_fps)),
@@ -104,65 +112,23 @@ function figures(stream: LiveStream, snapshot: Snapshot, logoBase: string, conne
   };
 }
 
-function each(all: readonly StreamFigures[], value: (f: StreamFigures) => number | undefined): Sample[] {
+/** The figures that are numbers: each is a family of its own. */
+type Figure = { [K in keyof StreamFigures]-?: StreamFigures[K] extends number | undefined ? K : never }[keyof StreamFigures];
+
+/** One figure of every stream that has it. By name, not by an accessor function made per scrape (see redis-batch.ts). */
+function each(all: readonly StreamFigures[], figure: Figure): Sample[] {
   const samples: Sample[] = [];
   for (const f of all) {
-    const v = value(f);
+    const v = f[figure];
     if (v !== undefined) samples.push(sample(v, f.labels));
   }
   return samples;
 }
 
-/** `dispatcharr_stream_info`'s labels: the metadata labels, then every figure as text. */
-type LegacyStreamLabels = StreamMetadataLabels & {
-  readonly profile_connections: string;
-  readonly profile_max_connections: string;
-  readonly fps: string;
-  readonly video_bitrate_kbps: string;
-  readonly transcode_bitrate_kbps: string;
-  readonly avg_bitrate_kbps: string;
-  readonly total_transfer_mb: string;
-  readonly uptime_seconds: string;
-  readonly active_clients: string;
-};
-
-function legacyInfo(all: readonly StreamFigures[]): MetricFamily {
-  const text = (value: number | undefined) => (value === undefined ? '' : String(value));
-  return gauge(
-    'dispatcharr_stream_info',
-    'Deprecated: active stream with all its values as labels (value always 1); use the dispatcharr_stream_* families',
-    all.map((f) => {
-      const m = f.metadata;
-      // Written out rather than spread from the metadata labels (the spread was most of this family's cost); typed,
-      // so a metadata label missing here does not compile.
-      const labels: LegacyStreamLabels = {
-        channel_uuid: m.channel_uuid,
-        channel_number: m.channel_number,
-        channel_name: m.channel_name,
-        stream_id: m.stream_id,
-        stream_name: m.stream_name,
-        provider: m.provider,
-        provider_type: m.provider_type,
-        state: m.state,
-        logo_url: m.logo_url,
-        profile_id: m.profile_id,
-        profile_name: m.profile_name,
-        stream_profile: m.stream_profile,
-        video_codec: m.video_codec,
-        resolution: m.resolution,
-        profile_connections: text(f.profileConnections),
-        profile_max_connections: text(f.profileMax),
-        fps: text(f.fps),
-        video_bitrate_kbps: text(f.videoBitrate),
-        transcode_bitrate_kbps: text(f.transcodeBitrate),
-        avg_bitrate_kbps: text(f.avgBitrate),
-        total_transfer_mb: text(f.totalMib),
-        uptime_seconds: text(f.uptime),
-        active_clients: String(f.clients),
-      };
-      return sample(1, labels);
-    }),
-  );
+function metadataSamples(all: readonly StreamFigures[]): Sample[] {
+  const samples: Sample[] = [];
+  for (const f of all) samples.push(sample(1, f.metadata));
+  return samples;
 }
 
 export const streamsCollector: Collector = {
@@ -176,7 +142,8 @@ export const streamsCollector: Collector = {
     const streams = liveStreams(snapshot);
     const connections = connectionsByProfile(streams, partValue(snapshot, 'live'));
     const logoBase = withoutCredentials(settings.base_url);
-    const all = streams.map((s) => figures(s, snapshot, logoBase, connections));
+    const all: StreamFigures[] = [];
+    for (const stream of streams) all.push(figures(stream, snapshot, logoBase, connections));
     if (settings.metrics_layout === 'v3') {
       return streamFamiliesV3(
         snapshot,
@@ -192,88 +159,72 @@ export const streamsCollector: Collector = {
       gauge(
         'dispatcharr_stream_viewers',
         'Distinct viewers of the channel: client IP addresses among its connected clients',
-        each(all, (f) => f.viewers),
+        each(all, 'viewers'),
       ),
       counter(
         'dispatcharr_stream_uptime_seconds',
         'Seconds since the channel started streaming (failovers do not reset it)',
-        each(all, (f) => f.uptime),
+        each(all, 'uptime'),
       ),
       gauge(
         'dispatcharr_stream_active_clients',
         'Clients connected to the channel (client records that have expired are not counted)',
-        each(all, (f) => f.clients),
+        each(all, 'clients'),
       ),
-      gauge(
-        'dispatcharr_stream_fps',
-        'Frames per second of the source video, as ffmpeg reports it',
-        each(all, (f) => f.fps),
-      ),
+      gauge('dispatcharr_stream_fps', 'Frames per second of the source video, as ffmpeg reports it', each(all, 'fps')),
       gauge(
         'dispatcharr_stream_video_bitrate_kbps',
         'Bitrate of the source video in kbps (1000 bits per second), as ffmpeg reports it',
-        each(all, (f) => f.videoBitrate),
+        each(all, 'videoBitrate'),
       ),
       gauge(
         'dispatcharr_stream_transcode_bitrate_kbps',
         'Output bitrate of the ffmpeg transcode in kbps (1000 bits per second); absent when not transcoding',
-        each(all, (f) => f.transcodeBitrate),
+        each(all, 'transcodeBitrate'),
       ),
       gauge(
         'dispatcharr_stream_avg_bitrate_kbps',
         'Average ingest bitrate from the provider since the channel started, in kbps (1000 bits per second)',
-        each(all, (f) => f.avgBitrate),
+        each(all, 'avgBitrate'),
       ),
       counter(
         'dispatcharr_stream_total_transfer_mb',
         'Data received from the provider for this channel since it started, in MiB (1,048,576 bytes)',
-        each(all, (f) => f.totalMib),
+        each(all, 'totalMib'),
       ),
       gauge(
         'dispatcharr_stream_profile_connections',
         'Provider connections in use on the M3U profile this channel streams through (live channels plus VOD sessions)',
-        each(all, (f) => f.profileConnections),
+        each(all, 'profileConnections'),
       ),
       gauge(
         'dispatcharr_stream_profile_max_connections',
         'Connection limit of the M3U profile this channel streams through (0 = unlimited)',
-        each(all, (f) => f.profileMax),
+        each(all, 'profileMax'),
       ),
       {
-        ...gauge(
-          'dispatcharr_stream_channel_number',
-          'Channel number of the active stream',
-          each(all, (f) => f.channelNumber),
-        ),
+        ...gauge('dispatcharr_stream_channel_number', 'Channel number of the active stream', each(all, 'channelNumber')),
         valueFormat: 'python-float',
       },
-      gauge(
-        'dispatcharr_stream_id',
-        'Database id of the stream the channel is playing; changes on failover',
-        each(all, (f) => f.streamId),
-      ),
+      gauge('dispatcharr_stream_id', 'Database id of the stream the channel is playing; changes on failover', each(all, 'streamId')),
       gauge(
         'dispatcharr_stream_index',
         `Place of the playing stream in the channel's stream list (0 = primary, above 0 = a backup; ${STREAM_NOT_IN_LIST} = no longer in the list)`,
-        each(all, (f) => f.index),
+        each(all, 'index'),
       ),
       gauge(
         'dispatcharr_stream_buffering_speed',
         'ffmpeg processing speed (1 = real time; below 1 the channel buffers)',
-        each(all, (f) => f.speed),
+        each(all, 'speed'),
       ),
-      gauge(
-        'dispatcharr_stream_available_streams',
-        'Streams configured for the channel (its failover list)',
-        each(all, (f) => f.available),
-      ),
+      gauge('dispatcharr_stream_available_streams', 'Streams configured for the channel (its failover list)', each(all, 'available')),
     ];
     if (settings.include_legacy_metrics) families.push(legacyInfo(all));
     families.push(
       gauge(
         'dispatcharr_stream_metadata',
         'Active stream details for joins on channel_uuid and channel_number (value always 1); state is one of initializing, connecting, waiting_for_clients, active, buffering, error, stopping, stopped',
-        all.map((f) => sample(1, f.metadata)),
+        metadataSamples(all),
       ),
     );
     return families;

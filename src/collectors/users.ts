@@ -26,16 +26,17 @@ function userId(text: string | undefined): string | undefined {
   return trimmed && /^[1-9]\d*$/.test(trimmed) ? trimmed : undefined;
 }
 
+function countStream(counts: Map<string, number>, text: string | undefined): void {
+  const id = userId(text);
+  if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+}
+
 /** Streams per user id: live clients whose record carries the id, plus VOD sessions with an open response. */
 export function streamsByUser(live: LiveState): Map<string, number> {
   const counts = new Map<string, number>();
-  const add = (text: string | undefined) => {
-    const id = userId(text);
-    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
-  };
-  for (const channel of live.channels) for (const client of channel.clients) add(client.fields.user_id);
+  for (const channel of live.channels) for (const client of channel.clients) countStream(counts, client.fields.user_id);
   for (const session of live.vodSessions) {
-    if ((parseNumber(session.fields.active_streams) ?? 0) > 0) add(session.fields.user_id);
+    if ((parseNumber(session.fields.active_streams) ?? 0) > 0) countStream(counts, session.fields.user_id);
   }
   return counts;
 }

@@ -10,7 +10,8 @@ export const vodCollector: Collector = {
   gate: 'include_vod_stats',
   collect(snapshot) {
     const sessions = partValue(snapshot, 'live').vodSessions;
-    const active = sessions.reduce((sum, s) => sum + Math.max(0, Math.trunc(parseNumber(s.fields.active_streams) ?? 0)), 0);
+    let active = 0;
+    for (const session of sessions) active += Math.max(0, Math.trunc(parseNumber(session.fields.active_streams) ?? 0));
     return [
       gauge('dispatcharr_vod_sessions', 'VOD playback sessions Dispatcharr tracks (vod_persistent_connection records)', [
         sample(sessions.length),

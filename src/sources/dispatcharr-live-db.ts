@@ -10,6 +10,25 @@ function idOrNull(text: string | undefined): number | null {
   return text !== undefined && /^\d{1,18}$/.test(text.trim()) ? Number(text.trim()) : null;
 }
 
+/** A row of the live channels' statement, as PostgreSQL names its columns. */
+interface LiveChannelResult {
+  uuid: string;
+  name: string;
+  number: number | null;
+  logo_id: string | null;
+  group_name: string | null;
+  stream_id: string | null;
+  stream_name: string | null;
+  provider: string | null;
+  provider_type: string | null;
+  profile_id: string | null;
+  profile_name: string | null;
+  max_streams: number | null;
+  stream_profile: string | null;
+  position: number | null;
+  available: number;
+}
+
 /**
  * One statement for every live channel at once: effective name, number, logo and group, the stream
  * playing (metadata, else the reservation), its provider, the M3U profile holding the connection
@@ -19,10 +38,16 @@ function idOrNull(text: string | undefined): number | null {
  */
 export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: LiveState): Promise<LiveChannelRow[]> {
   if (live.channels.length === 0) return [];
-  const uuids = live.channels.map((c) => c.uuid);
-  const streamIds = live.channels.map((c) => idOrNull(c.metadata.stream_id));
-  const m3uProfiles = live.channels.map((c) => idOrNull(c.metadata.m3u_profile));
-  const streamProfiles = live.channels.map((c) => idOrNull(c.metadata.stream_profile));
+  const uuids: string[] = [];
+  const streamIds: (number | null)[] = [];
+  const m3uProfiles: (number | null)[] = [];
+  const streamProfiles: (number | null)[] = [];
+  for (const { uuid, metadata } of live.channels) {
+    uuids.push(uuid);
+    streamIds.push(idOrNull(metadata.stream_id));
+    m3uProfiles.push(idOrNull(metadata.m3u_profile));
+    streamProfiles.push(idOrNull(metadata.stream_profile));
+  }
   const effective = level.channelOverrides
     ? {
         join: 'LEFT JOIN dispatcharr_channels_channeloverride o ON o.channel_id = c.id',
@@ -45,23 +70,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
     ? `(SELECT CASE WHEN (value ->> 'default_stream_profile') ~ '^[0-9]{1,18}$' THEN (value ->> 'default_stream_profile')::bigint END
           FROM core_coresettings WHERE key = 'stream_settings')`
     : `(SELECT CASE WHEN value ~ '^[0-9]{1,18}$' THEN value::bigint END FROM core_coresettings WHERE key = 'default-stream-profile')`;
-  const rows = await db.query<{
-    uuid: string;
-    name: string;
-    number: number | null;
-    logo_id: string | null;
-    group_name: string | null;
-    stream_id: string | null;
-    stream_name: string | null;
-    provider: string | null;
-    provider_type: string | null;
-    profile_id: string | null;
-    profile_name: string | null;
-    max_streams: number | null;
-    stream_profile: string | null;
-    position: number | null;
-    available: number;
-  }>(
+  const rows = await db.query<LiveChannelResult>(
     `WITH live AS (
        SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS l(uuid, meta_stream, meta_m3u_profile, meta_stream_profile)
      ), chan AS (
@@ -95,7 +104,11 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
       ORDER BY ch.number NULLS LAST, ch.uuid`,
     [uuids, streamIds, m3uProfiles, streamProfiles, JSON.stringify(live.reservedStreams), JSON.stringify(live.streamProfiles)],
   );
-  return rows.map((row) => ({
+  return rows.map(toLiveChannelRow);
+}
+
+function toLiveChannelRow(row: LiveChannelResult): LiveChannelRow {
+  return {
     uuid: row.uuid,
     name: row.name,
     number: row.number,
@@ -111,20 +124,27 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
     streamProfile: row.stream_profile,
     position: row.position,
     availableStreams: row.available,
-  }));
+  };
+}
+
+/** A user id (not anonymous `0`) added to `ids`. */
+function addUserId(ids: Set<number>, text: string | undefined): void {
+  const id = idOrNull(text);
+  if (id !== null && id > 0) ids.add(id);
 }
 
 /** Usernames for the user ids live clients and VOD sessions carry (Dispatcharr v0.22+ records `user_id`; `0` is anonymous). */
 export async function readUsernames(db: Queryable, live: LiveState): Promise<Record<string, string>> {
-  const carried = [
-    ...live.channels.flatMap((c) => c.clients.map((client) => client.fields.user_id)),
-    ...live.vodSessions.map((v) => v.fields.user_id),
-  ];
-  const ids = [...new Set(carried.map(idOrNull))].filter((id): id is number => id !== null && id > 0);
+  const carried = new Set<number>();
+  for (const channel of live.channels) for (const client of channel.clients) addUserId(carried, client.fields.user_id);
+  for (const session of live.vodSessions) addUserId(carried, session.fields.user_id);
+  const ids = [...carried];
   if (ids.length === 0) return {};
   const rows = await db.query<{ id: string; username: string }>(
     'SELECT id::text AS id, username FROM accounts_user WHERE id = ANY($1::bigint[])',
     [ids],
   );
-  return Object.fromEntries(rows.map((row) => [row.id, row.username]));
+  const usernames: Record<string, string> = {};
+  for (const row of rows) usernames[row.id] = row.username;
+  return usernames;
 }

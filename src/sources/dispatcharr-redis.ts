@@ -4,95 +4,23 @@
  * (HMGET), so provider URLs, headers and credentials never leave Redis.
  */
 import { SkipRecorder } from '../skips.js';
-import { CLIENT_FIELDS, METADATA_FIELDS, VOD_FIELDS, type Fields, type LiveChannel, type LiveState } from '../snapshot.js';
-import { CLIENT_KINDS, checkFields, fieldProblem, METADATA_KINDS, VOD_KINDS } from './field-checks.js';
+import {
+  CLIENT_FIELDS,
+  type ClientField,
+  type Fields,
+  type LiveChannel,
+  type LiveState,
+  METADATA_FIELDS,
+  type MetadataField,
+  VOD_FIELDS,
+  type VodField,
+} from '../snapshot.js';
+import { CLIENT_KINDS, checkFields, METADATA_KINDS, VOD_KINDS } from './field-checks.js';
 import { type ChannelCatalogue, LiveDiscovery, RESERVED_STREAM_KEY, STREAM_PROFILE_KEY } from './live-discovery.js';
+import { VOD_KEY_PREFIX } from './vod-key-walk.js';
 import type { RedisSource } from './redis.js';
 import { Batch, type Slot } from './redis-batch.js';
-import { RespError, type RespValue } from './resp.js';
-
-function toFields<F extends string>(names: readonly F[], reply: RespValue): Fields<F> | undefined {
-  if (!Array.isArray(reply)) return undefined;
-  const fields: { [K in F]?: string } = {};
-  let any = false;
-  for (let i = 0; i < names.length; i++) {
-    const value = reply[i];
-    if (typeof value === 'string') {
-      fields[names[i] as F] = value;
-      any = true;
-    }
-  }
-  return any ? fields : undefined;
-}
-
-/** Values that are ids, by the id in their key name; a value that is not an id is recorded (a nil one expired). */
-function numericMap(keys: readonly string[], pattern: RegExp, reply: RespValue, skips: SkipRecorder): Record<string, number> {
-  const map: Record<string, number> = {};
-  if (!Array.isArray(reply)) return map;
-  keys.forEach((key, i) => {
-    const id = pattern.exec(key)?.[1];
-    const value = reply[i];
-    if (id === undefined || typeof value !== 'string') return;
-    if (/^\d+$/.test(value.trim())) map[id] = Number(value.trim());
-    else if (fieldProblem('id', value, 0)) skips.add({ source: 'redis', reason: 'not_an_id', key });
-  });
-  return map;
-}
-
-/** A WRONGTYPE error: the key exists but holds another type than Dispatcharr writes there. */
-function wrongType(reply: RespValue, key: string, skips: SkipRecorder): void {
-  if (reply instanceof RespError && reply.message.startsWith('WRONGTYPE')) skips.add({ source: 'redis', reason: 'wrong_type', key });
-}
-
-/** Sorted, de-duplicated member ids of a client set. */
-function memberIds(reply: RespValue): string[] {
-  return Array.isArray(reply) ? [...new Set(reply.filter((m): m is string => typeof m === 'string'))].sort() : [];
-}
-
-function smembers(batch: Batch, key: string, skips: SkipRecorder): Slot<string[]> {
-  return batch.add(['SMEMBERS', key], (reply) => {
-    wrongType(reply, key, skips);
-    return memberIds(reply);
-  });
-}
-
-function hmget<F extends string>(batch: Batch, key: string, names: readonly F[], skips: SkipRecorder): Slot<Fields<F> | undefined> {
-  return batch.add(['HMGET', key, ...names], (reply) => {
-    wrongType(reply, key, skips);
-    return toFields(names, reply);
-  });
-}
-
-function mget(batch: Batch, keys: readonly string[], pattern: RegExp, skips: SkipRecorder): Slot<Record<string, number>> {
-  return keys.length > 0 ? batch.add(['MGET', ...keys], (reply) => numericMap(keys, pattern, reply, skips)) : () => ({});
-}
-
-/** The `last_data` times of the channels, in their order: one MGET; a value that is not a time is recorded and left out. */
-function lastDataOf(batch: Batch, keys: readonly string[], now: number, skips: SkipRecorder): Slot<(string | undefined)[]> {
-  if (keys.length === 0) return () => [];
-  return batch.add(['MGET', ...keys], (reply) =>
-    keys.map((key, i) => {
-      const value = Array.isArray(reply) ? reply[i] : undefined;
-      if (typeof value !== 'string') return undefined;
-      const problem = fieldProblem('timestamp', value, now);
-      if (problem) {
-        skips.add({ source: 'redis', reason: problem, key });
-        return undefined;
-      }
-      return value;
-    }),
-  );
-}
-
-/** The entries whose hash still exists (HMGET found at least one field). */
-function present<F extends string>(entries: readonly { id: string; key: string; fields: Slot<Fields<F> | undefined> }[]) {
-  const found: { id: string; key: string; fields: Fields<F> }[] = [];
-  for (const { id, key, fields } of entries) {
-    const value = fields();
-    if (value) found.push({ id, key, fields: value });
-  }
-  return found;
-}
+import { type HashEntry, hmget, idsAndFields, lastDataOf, mget, present, smembers } from './redis-reads.js';
 
 /** Where a read reports malformed values, and the collection's time that timestamps are checked against. */
 export interface LiveChecks {
@@ -109,13 +37,79 @@ export interface LiveKeys {
 }
 
 /** `stream_profile:` keys of the streams live channels play or reserved: the direct route's way to them. */
-function streamProfileKeys(metadata: readonly (Fields<'stream_id'> | undefined)[], reserved: Record<string, number>): string[] {
-  const ids = new Set<string>(Object.values(reserved).map(String));
-  for (const fields of metadata) {
-    const id = fields?.stream_id?.trim();
+function streamProfileKeys(channels: readonly ChannelRead[], reserved: Record<string, number>): string[] {
+  const ids = new Set<string>();
+  for (const id of Object.values(reserved)) ids.add(String(id));
+  for (const channel of channels) {
+    const id = channel.metadata.get()?.stream_id?.trim();
     if (id && /^\d{1,18}$/.test(id)) ids.add(id);
   }
-  return [...ids].sort().map((id) => `stream_profile:${id}`);
+  const keys: string[] = [];
+  for (const id of [...ids].sort()) keys.push(`stream_profile:${id}`);
+  return keys;
+}
+
+/** A live channel's reads in the first batch: its metadata hash and its client set. */
+interface ChannelRead {
+  readonly uuid: string;
+  readonly key: string;
+  readonly metadata: Slot<Fields<MetadataField> | undefined>;
+  readonly clientIds: Slot<string[]>;
+}
+
+function queueChannels(batch: Batch, metadataKeys: ReadonlyMap<string, string>, skips: SkipRecorder): ChannelRead[] {
+  const channels: ChannelRead[] = [];
+  for (const [uuid, prefix] of metadataKeys) {
+    const key = `${prefix}channel:${uuid}`;
+    channels.push({
+      uuid,
+      key,
+      metadata: hmget(batch, `${key}:metadata`, METADATA_FIELDS, skips),
+      clientIds: smembers(batch, `${key}:clients`, skips),
+    });
+  }
+  return channels;
+}
+
+function queueVodSessions(batch: Batch, keys: readonly string[], skips: SkipRecorder): HashEntry<VodField>[] {
+  const sessions: HashEntry<VodField>[] = [];
+  for (const key of keys) sessions.push({ id: key.slice(VOD_KEY_PREFIX.length), key, fields: hmget(batch, key, VOD_FIELDS, skips) });
+  return sessions;
+}
+
+/** The client hashes of each channel, named by the members of its client set. */
+function queueClients(batch: Batch, channels: readonly ChannelRead[], skips: SkipRecorder): HashEntry<ClientField>[][] {
+  const perChannel: HashEntry<ClientField>[][] = [];
+  for (const { key, clientIds } of channels) {
+    const clients: HashEntry<ClientField>[] = [];
+    for (const id of clientIds.get()) {
+      const clientKey = `${key}:clients:${id}`;
+      clients.push({ id, key: clientKey, fields: hmget(batch, clientKey, CLIENT_FIELDS, skips) });
+    }
+    perChannel.push(clients);
+  }
+  return perChannel;
+}
+
+/** The channels whose metadata hash exists, with the clients whose hash exists, their fields checked. */
+function liveChannels(
+  channels: readonly ChannelRead[],
+  clients: readonly HashEntry<ClientField>[][],
+  lastData: readonly (string | undefined)[],
+  { skips, now }: LiveChecks,
+): LiveChannel[] {
+  const live: LiveChannel[] = [];
+  for (let i = 0; i < channels.length; i++) {
+    const { uuid, key, metadata } = channels[i] as ChannelRead;
+    const value = metadata.get();
+    if (!value) continue;
+    checkFields(METADATA_KINDS, value, `${key}:metadata`, now, skips);
+    const connected = present(clients[i] ?? []);
+    for (const client of connected) checkFields(CLIENT_KINDS, client.fields, client.key, now, skips);
+    const data = lastData[i];
+    live.push({ uuid, metadata: value, clients: idsAndFields(connected), ...(data !== undefined && { lastData: data }) });
+  }
+  return live;
 }
 
 export async function readLiveState(
@@ -129,26 +123,11 @@ export async function readLiveState(
   const vodWalk = keys.discovery.vod;
 
   const first = new Batch();
-  const channels = [...found.metadataKeys].map(([uuid, prefix]) => {
-    const key = `${prefix}channel:${uuid}`;
-    return {
-      uuid,
-      key,
-      metadata: hmget(first, `${key}:metadata`, METADATA_FIELDS, skips),
-      clientIds: smembers(first, `${key}:clients`, skips),
-    };
-  });
-  const vod = vodWalk.keys().map((key) => ({
-    id: key.slice('vod_persistent_connection:'.length),
-    key,
-    fields: hmget(first, key, VOD_FIELDS, skips),
-  }));
-  const lastData = lastDataOf(
-    first,
-    channels.map((c) => `${c.key}:last_data`),
-    now,
-    skips,
-  );
+  const channels = queueChannels(first, found.metadataKeys, skips);
+  const vod = queueVodSessions(first, vodWalk.keys(), skips);
+  const lastDataKeys: string[] = [];
+  for (const channel of channels) lastDataKeys.push(`${channel.key}:last_data`);
+  const lastData = lastDataOf(first, lastDataKeys, now, skips);
   const reservedStreams = mget(first, found.reservedStreamKeys, RESERVED_STREAM_KEY, skips);
   const scannedProfiles = found.streamProfileKeys && mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY, skips);
   if (found.mode === 'direct') vodWalk.page(first);
@@ -156,54 +135,21 @@ export async function readLiveState(
 
   // Client hashes are named by the set members, so they can only be asked for once the first batch is back.
   const second = new Batch();
-  const withClients = channels.map(({ uuid, key, metadata, clientIds }) => ({
-    uuid,
-    metadata,
-    key,
-    clients: clientIds().map((id) => {
-      const clientKey = `${key}:clients:${id}`;
-      return { id, key: clientKey, fields: hmget(second, clientKey, CLIENT_FIELDS, skips) };
-    }),
-  }));
-  const streamProfiles =
-    scannedProfiles ??
-    mget(
-      second,
-      streamProfileKeys(
-        channels.map((c) => c.metadata()),
-        reservedStreams(),
-      ),
-      STREAM_PROFILE_KEY,
-      skips,
-    );
+  const clients = queueClients(second, channels, skips);
+  const streamProfiles = scannedProfiles ?? mget(second, streamProfileKeys(channels, reservedStreams.get()), STREAM_PROFILE_KEY, skips);
   await second.run(redis);
 
-  const lastDataTimes = lastData();
-  const live: LiveChannel[] = withClients.flatMap(({ uuid, key, metadata, clients }, i) => {
-    const value = metadata();
-    if (!value) return [];
-    checkFields(METADATA_KINDS, value, `${key}:metadata`, now, skips);
-    const connected = present(clients);
-    for (const client of connected) checkFields(CLIENT_KINDS, client.fields, client.key, now, skips);
-    const data = lastDataTimes[i];
-    return [
-      {
-        uuid,
-        metadata: value,
-        clients: connected.map(({ id, fields }) => ({ id, fields })),
-        ...(data !== undefined && { lastData: data }),
-      },
-    ];
-  });
+  const live = liveChannels(channels, clients, lastData.get(), checks);
   const vodSessions = present(vod);
-  const alive = new Set(vodSessions.map((session) => session.key));
+  const alive = new Set<string>();
+  for (const session of vodSessions) alive.add(session.key);
   for (const { key } of vod) if (!alive.has(key)) vodWalk.forget(key);
   for (const session of vodSessions) checkFields(VOD_KINDS, session.fields, session.key, now, skips);
   return {
     channels: live,
-    vodSessions: vodSessions.map(({ id, fields }) => ({ id, fields })),
-    reservedStreams: reservedStreams(),
-    streamProfiles: streamProfiles(),
+    vodSessions: idsAndFields(vodSessions),
+    reservedStreams: reservedStreams.get(),
+    streamProfiles: streamProfiles.get(),
     roundTrips: redis.roundTrips - startTrips,
     discovery: { mode: found.mode, keyspace: found.keyspace },
   };

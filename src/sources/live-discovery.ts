@@ -86,11 +86,33 @@ export function classifyKeys(keys: readonly string[], skips?: SkipRecorder) {
   }
   for (const list of [vodKeys, reservedStreamKeys, streamProfileKeys]) list.sort();
   return {
-    metadataKeys: new Map([...metadataKeys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    metadataKeys: new Map([...metadataKeys].sort(byFirst)),
     vodKeys,
     reservedStreamKeys,
     streamProfileKeys,
   };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byFirst(a: readonly [string, unknown], b: readonly [string, unknown]): number {
+  return compareText(a[0], b[0]);
+}
+
+function byUuid(a: ChannelKey, b: ChannelKey): number {
+  return compareText(a.uuid, b.uuid);
+}
+
+/** The channels whose probe found their metadata key (EXISTS replied 1), with lower-case UUIDs, sorted by them. */
+function liveChannelKeys(channels: readonly ChannelKey[], replies: readonly unknown[]): ChannelKey[] {
+  const live: ChannelKey[] = [];
+  for (let i = 0; i < channels.length; i++) {
+    const { id, uuid } = channels[i] as ChannelKey;
+    if (replies[i] === 1) live.push({ id, uuid: uuid.toLowerCase() });
+  }
+  return live.sort(byUuid);
 }
 
 /** Resolves to the promise's value, or to undefined when it fails or takes longer than `ms`. */
@@ -152,15 +174,12 @@ export class LiveDiscovery {
   ): Promise<Discovered> {
     await this.vod.completeOnce(redis);
     const replies = await redis.pipeline(probe.exists);
-    const live = probe.channels
-      .filter((_, i) => replies[i] === 1)
-      .map(({ id, uuid }) => ({ id, uuid: uuid.toLowerCase() }))
-      .sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-    return {
-      mode: 'direct',
-      keyspace,
-      metadataKeys: new Map(live.map(({ uuid }) => [uuid, prefix])),
-      reservedStreamKeys: live.map(({ id }) => `channel_stream:${id}`),
-    };
+    const metadataKeys = new Map<string, KeyPrefix>();
+    const reservedStreamKeys: string[] = [];
+    for (const { id, uuid } of liveChannelKeys(probe.channels, replies)) {
+      metadataKeys.set(uuid, prefix);
+      reservedStreamKeys.push(`channel_stream:${id}`);
+    }
+    return { mode: 'direct', keyspace, metadataKeys, reservedStreamKeys };
   }
 }

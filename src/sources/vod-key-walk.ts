@@ -41,14 +41,18 @@ export class VodKeyWalk {
 
   /** Queues the walk's next page on `batch`; the keys it finds are known once the batch has run. */
   page(batch: Batch): void {
-    batch.add(['SCAN', this.cursor, 'MATCH', `${VOD_KEY_PREFIX}*`, 'COUNT', PAGE_COUNT], (reply) => {
-      if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !Array.isArray(reply[1])) {
-        this.cursor = '0'; // an error reply: start the walk over rather than loop on it
-        return;
-      }
-      this.cursor = reply[0];
-      for (const key of reply[1]) if (typeof key === 'string' && key.startsWith(VOD_KEY_PREFIX)) this.known.add(key);
-    });
+    batch.add(
+      ['SCAN', this.cursor, 'MATCH', `${VOD_KEY_PREFIX}*`, 'COUNT', PAGE_COUNT],
+      (reply, walk) => {
+        if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !Array.isArray(reply[1])) {
+          walk.cursor = '0'; // an error reply: start the walk over rather than loop on it
+          return;
+        }
+        walk.cursor = reply[0];
+        for (const key of reply[1]) if (typeof key === 'string' && key.startsWith(VOD_KEY_PREFIX)) walk.known.add(key);
+      },
+      this,
+    );
   }
 
   /** The session keys found so far, sorted. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readLiveState } from '../../src/sources/dispatcharr-redis.js';
-import { Batch } from '../../src/sources/redis-batch.js';
+import { Batch, Slot } from '../../src/sources/redis-batch.js';
 import { RespError, type RespValue } from '../../src/sources/resp.js';
 import { CLIENT_FIELDS, METADATA_FIELDS, VOD_FIELDS } from '../../src/snapshot.js';
 
@@ -22,9 +22,10 @@ function recorder(answer: (command: Command) => RespValue) {
 test('each command of a batch is decoded from its own reply, all sent as one pipeline in order', async () => {
   const redis = recorder((command) => `reply to ${command.join(' ')}`);
   const batch = new Batch();
-  const a = batch.add(['GET', 'a'], (reply) => `a: ${reply}`);
-  const b = batch.add(['MGET', 'b', 'c'], (reply) => String(reply).length);
-  const c = batch.add(['GET', 'c'], (reply) => [reply]);
+  const prefixed = (reply: RespValue, prefix: string) => `${prefix}: ${reply}`;
+  const a = batch.add(['GET', 'a'], prefixed, 'a');
+  const b = batch.add(['MGET', 'b', 'c'], (reply) => String(reply).length, undefined);
+  const c = batch.add(['GET', 'c'], prefixed, 'c');
   await batch.run(redis);
   assert.deepEqual(redis.sent, [
     [
@@ -33,9 +34,9 @@ test('each command of a batch is decoded from its own reply, all sent as one pip
       ['GET', 'c'],
     ],
   ]);
-  assert.equal(a(), 'a: reply to GET a');
-  assert.equal(b(), 'reply to MGET b c'.length);
-  assert.deepEqual(c(), ['reply to GET c']);
+  assert.equal(a.get(), 'a: reply to GET a');
+  assert.equal(b.get(), 'reply to MGET b c'.length);
+  assert.equal(c.get(), 'c: reply to GET c');
 });
 
 test('an empty batch sends nothing', async () => {
@@ -48,17 +49,18 @@ test('a Redis error reply reaches only the decoder of its own command', async ()
   const redis = recorder((command) => (command[1] === 'bad' ? new RespError('WRONGTYPE') : ['1']));
   const batch = new Batch();
   const decode = (reply: RespValue) => (reply instanceof RespError ? `error: ${reply.message}` : reply);
-  const before = batch.add(['HMGET', 'good', 'f'], decode);
-  const bad = batch.add(['HMGET', 'bad', 'f'], decode);
-  const after = batch.add(['HMGET', 'good', 'f'], decode);
+  const before = batch.add(['HMGET', 'good', 'f'], decode, undefined);
+  const bad = batch.add(['HMGET', 'bad', 'f'], decode, undefined);
+  const after = batch.add(['HMGET', 'good', 'f'], decode, undefined);
   await batch.run(redis);
-  assert.deepEqual([before(), bad(), after()], [['1'], 'error: WRONGTYPE', ['1']]);
+  assert.deepEqual([before.get(), bad.get(), after.get()], [['1'], 'error: WRONGTYPE', ['1']]);
 });
 
 test('a slot read before its batch ran, or a reply count that does not match, is an error', async () => {
   const batch = new Batch();
-  const slot = batch.add(['GET', 'a'], (reply) => reply);
-  assert.throws(slot, /before its batch ran/);
+  const slot = batch.add(['GET', 'a'], (reply) => reply, undefined);
+  assert.throws(() => slot.get(), /GET was read before its batch ran/);
+  assert.deepEqual(Slot.of([1]).get(), [1]);
   await assert.rejects(batch.run({ pipeline: async () => [] }), /0 replies to 1 commands/);
 });
 
@@ -216,11 +218,11 @@ test('live state: an idle Redis takes two round trips (DBSIZE, one SCAN page), c
 test('a batch run twice sends each command once: what was added after the first run goes out, decoded, in the second', async () => {
   const redis = recorder((command) => `reply to ${command.join(' ')}`);
   const batch = new Batch();
-  const a = batch.add(['GET', 'a'], (reply) => reply);
+  const a = batch.add(['GET', 'a'], (reply) => reply, undefined);
   await batch.run(redis);
-  const b = batch.add(['GET', 'b'], (reply) => reply);
+  const b = batch.add(['GET', 'b'], (reply) => reply, undefined);
   await batch.run(redis);
   assert.deepEqual(redis.sent, [[['GET', 'a']], [['GET', 'b']]]);
-  assert.equal(a(), 'reply to GET a');
-  assert.equal(b(), 'reply to GET b');
+  assert.equal(a.get(), 'reply to GET a');
+  assert.equal(b.get(), 'reply to GET b');
 });
