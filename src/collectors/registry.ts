@@ -60,27 +60,46 @@ export function neededParts(collectors: readonly Collector[], settings: Settings
   return parts;
 }
 
+/** What one collector made of a snapshot. */
+export interface CollectorRun {
+  readonly families: readonly MetricFamily[];
+  readonly outcome: CollectorOutcome;
+}
+
+export function runCollector(collector: Collector, snapshot: Snapshot, settings: Settings, logger: Logger): CollectorRun {
+  let readSeconds = 0;
+  for (const part of partsNeeded(collector, settings)) readSeconds += snapshot.parts[part]?.seconds ?? 0;
+  const started = performance.now();
+  try {
+    const families = collector.collect(snapshot, settings);
+    return { families, outcome: { name: collector.name, success: true, seconds: readSeconds + (performance.now() - started) / 1000 } };
+  } catch (error) {
+    const message = errorMessage(error);
+    // Every failure at debug level; the scraper warns once when a collector starts failing.
+    logger.debug('collector failed', { collector: collector.name, error: message });
+    const seconds = readSeconds + (performance.now() - started) / 1000;
+    return { families: [], outcome: { name: collector.name, success: false, seconds, error: message } };
+  }
+}
+
+/**
+ * Runs the enabled collectors in order. `ready`: runs made already of the same snapshot's parts (while the rest was
+ * still being read), used instead of running those collectors again.
+ */
 export function runCollectors(
   collectors: readonly Collector[],
   snapshot: Snapshot,
   settings: Settings,
   logger: Logger,
+  ready?: ReadonlyMap<Collector, CollectorRun>,
 ): { families: MetricFamily[]; outcomes: CollectorOutcome[] } {
   const families: MetricFamily[] = [];
   const outcomes: CollectorOutcome[] = [];
   for (const collector of collectors) {
     if (!isEnabled(collector, settings)) continue;
-    const readSeconds = partsNeeded(collector, settings).reduce((sum, part) => sum + (snapshot.parts[part]?.seconds ?? 0), 0);
-    const started = performance.now();
-    try {
-      families.push(...collector.collect(snapshot, settings));
-      outcomes.push({ name: collector.name, success: true, seconds: readSeconds + (performance.now() - started) / 1000 });
-    } catch (error) {
-      const message = errorMessage(error);
-      // Every failure at debug level; the scraper warns once when a collector starts failing.
-      logger.debug('collector failed', { collector: collector.name, error: message });
-      outcomes.push({ name: collector.name, success: false, seconds: readSeconds + (performance.now() - started) / 1000, error: message });
-    }
+    const run = ready?.get(collector) ?? runCollector(collector, snapshot, settings, logger);
+    families.push(...run.families);
+    outcomes.push(run.outcome);
   }
   return { families, outcomes };
 }

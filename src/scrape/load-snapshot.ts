@@ -81,6 +81,8 @@ export interface Collection {
   readonly done: Promise<Snapshot>;
   /** The parts ready now; needed parts still being read are marked as not ready. */
   partial(): Snapshot;
+  /** Calls `listener` each time a part has been read, with the parts read so far (and no others). */
+  onPart?(listener: (soFar: Snapshot) => void): void;
 }
 
 /**
@@ -97,8 +99,10 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
       version = v;
     });
   const parts: { -readonly [K in PartName]?: Part<Parts[K]> } = {};
+  const listeners: ((soFar: Snapshot) => void)[] = [];
   const set = <K extends PartName>(name: K, part: Part<Parts[K]>) => {
     (parts as Record<string, unknown>)[name] = part;
+    for (const listener of listeners) listener(snapshot());
   };
   const wanted = new Set<PartName>(['database', ...needs]);
   const wantsLive = needs.has('live') || [...NEEDS_LIVE].some((name) => needs.has(name));
@@ -152,6 +156,9 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
         if (!(name in now.parts)) missing[name] = { ok: false, error: NOT_READY, seconds: Date.now() / 1000 - time };
       }
       return { ...now, parts: { ...now.parts, ...missing } };
+    },
+    onPart(listener) {
+      listeners.push(listener);
     },
   };
 }

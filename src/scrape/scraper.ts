@@ -15,6 +15,7 @@ import type { Settings } from '../config/settings.js';
 import { NO_DISPATCHARR_SCHEMA } from '../sources/dispatcharr-db.js';
 import type { Logger } from '../log.js';
 import type { PartName, Snapshot } from '../snapshot.js';
+import { EarlyCollectors } from './early-collectors.js';
 import { type Collection, NOT_READY, type SnapshotSources, startCollection } from './load-snapshot.js';
 import type { SettingsSource } from './settings-source.js';
 import { SkippedValues } from './skipped-values.js';
@@ -38,8 +39,15 @@ export type ScraperOptions = {
 } & ({ readonly sources: SnapshotSources } | { readonly collect: CollectionStarter });
 
 interface Flight {
-  /** The collection once its settings are known. */
-  readonly started: Promise<{ readonly settings: Settings; readonly collection: Collection }>;
+  /** The collection once its settings are known, with the collectors run while it reads. */
+  readonly started: Promise<{ readonly settings: Settings; readonly collection: Collection; readonly early: EarlyCollectors }>;
+}
+
+/** A snapshot to render, the settings it was read for, and the collectors already run on it (a finished one's). */
+interface ReadSnapshot {
+  readonly snapshot: Snapshot;
+  readonly settings: Settings;
+  readonly early?: EarlyCollectors;
 }
 
 /** The value of `promise` if it settles before `deadline` (epoch ms), else undefined. */
@@ -70,8 +78,7 @@ export class Scraper {
 
   /** Renders the exposition text by `deadline` (epoch milliseconds). Never rejects. */
   async scrape(deadline: number): Promise<string> {
-    const { snapshot, settings } = await this.snapshot(deadline);
-    return renderExposition(this.families(snapshot, settings));
+    return renderExposition(this.families(await this.snapshot(deadline)));
   }
 
   /**
@@ -80,7 +87,8 @@ export class Scraper {
    * request that starts a rendering says so, the compression runs beside the rendering. Never rejects.
    */
   async body(deadline: number, { gzip = false }: { gzip?: boolean } = {}): Promise<HeldBody> {
-    const { snapshot, settings } = await this.snapshot(deadline);
+    const read = await this.snapshot(deadline);
+    const { snapshot } = read;
     for (;;) {
       const rendering = this.rendered.get(snapshot);
       if (!rendering) break;
@@ -89,7 +97,7 @@ export class Scraper {
       // Sent and given back already: its buffers may hold another body now, so it is rendered again.
       if (this.rendered.get(snapshot) === rendering) this.rendered.delete(snapshot);
     }
-    const rendering = this.render(snapshot, settings, gzip);
+    const rendering = this.render(read, gzip);
     this.rendered.set(snapshot, rendering);
     return (await rendering).acquire();
   }
@@ -98,7 +106,7 @@ export class Scraper {
    * The snapshot of the collection in flight (started if none is), as far as it got by `deadline`, and the settings
    * it was read for. Never rejects.
    */
-  async snapshot(deadline: number): Promise<{ snapshot: Snapshot; settings: Settings }> {
+  async snapshot(deadline: number): Promise<ReadSnapshot> {
     this.inFlight ??= this.begin(deadline);
     const flight = this.inFlight;
     const started = await untilDeadline(flight.started, deadline);
@@ -109,7 +117,8 @@ export class Scraper {
     const done = await untilDeadline(started.collection.done, deadline);
     // Counted before rendering, so this answer includes them; a partial snapshot's are counted once it is done.
     if (done) this.countSkips(done);
-    return { snapshot: done ?? started.collection.partial(), settings: started.settings };
+    if (done) return { snapshot: done, settings: started.settings, early: started.early };
+    return { snapshot: started.collection.partial(), settings: started.settings };
   }
 
   health(): { postgres: BackendHealth; redis: BackendHealth; dispatcharr_version: string } {
@@ -122,10 +131,12 @@ export class Scraper {
     const origin = this.options;
     const collect: CollectionStarter =
       'collect' in origin ? origin.collect : (needs, until) => startCollection(origin.sources, needs, until);
-    const started = settings.read(budget).then((current) => ({
-      settings: current,
-      collection: collect(neededParts(collectors, current), budget),
-    }));
+    const started = settings.read(budget).then((current) => {
+      const collection = collect(neededParts(collectors, current), budget);
+      const early = new EarlyCollectors(collectors, current, this.options.logger);
+      collection.onPart?.((soFar) => early.partRead(soFar));
+      return { settings: current, collection, early };
+    });
     started
       .then(({ collection }) => collection.done)
       .then((snapshot) => {
@@ -138,8 +149,8 @@ export class Scraper {
     return { started };
   }
 
-  private async render(snapshot: Snapshot, settings: Settings, gzip: boolean): Promise<SharedBody> {
-    const families = this.families(snapshot, settings);
+  private async render(read: ReadSnapshot, gzip: boolean): Promise<SharedBody> {
+    const families = this.families(read);
     if (!gzip) return new SharedBody(renderExpositionBody(families));
     const feed = new GzipFeed();
     const body = await renderExpositionBodySliced(families, (chunk) => feed.push(chunk));
@@ -154,9 +165,9 @@ export class Scraper {
     return { time: Date.now() / 1000, dispatcharrVersion: this.lastVersion, parts };
   }
 
-  private families(snapshot: Snapshot, settings: Settings): MetricFamily[] {
+  private families({ snapshot, settings, early }: ReadSnapshot): MetricFamily[] {
     const { collectors, logger } = this.options;
-    const { families, outcomes } = runCollectors(collectors, snapshot, settings, logger);
+    const { families, outcomes } = runCollectors(collectors, snapshot, settings, logger, early?.take());
     // The process families come last, after the self families that report on every collector, themselves included.
     const own = runCollectors([processCollector], snapshot, settings, logger);
     this.logChanges([...outcomes, ...own.outcomes]);
