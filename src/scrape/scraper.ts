@@ -103,8 +103,8 @@ export class Scraper {
   }
 
   /**
-   * The snapshot of the collection in flight (started if none is), as far as it got by `deadline`, and the settings
-   * it was read for. Never rejects.
+   * The snapshot of the collection in flight (started if none is), as far as it got by `deadline`, the settings it
+   * was read for and, once it is finished, the collectors run while it was read. Never rejects.
    */
   async snapshot(deadline: number): Promise<ReadSnapshot> {
     this.inFlight ??= this.begin(deadline);
