@@ -102,6 +102,7 @@ export class CpuTally {
   }
 }
 
+/** The CPU of a share in all, or null when a backend's could not be read. */
 export function totalCpuMs(share: CpuShare): number | null {
   return share.postgresMs === null || share.redisMs === null ? null : share.exporterMs + share.postgresMs + share.redisMs;
 }

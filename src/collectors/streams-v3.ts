@@ -5,10 +5,11 @@
  * from Redis, completed from Dispatcharr's VOD catalogue (vod-v3.ts).
  */
 import type { Settings } from '../config/settings.js';
-import { counter, gauge, type MetricFamily, type Sample, sample } from '../exposition/family.js';
+import { counter, gauge, type MetricFamily, sample } from '../exposition/family.js';
 import { type M3uProfile, partValue, type Snapshot } from '../snapshot.js';
 import { type LiveStream, parseAmount, parseNumber, vodStreams, type VodStream } from './live-view.js';
 import type { StreamFigures } from './streams.js';
+import { figureSamples, infoSamples } from './samples.js';
 import { vodCatalogue, type VodMetadata, vodMetadata } from './vod-v3.js';
 import { BITS_PER_KBIT, BYTES_PER_MIB, derived, KIBPS_TO_KBPS } from './units.js';
 
@@ -49,11 +50,15 @@ export function liveLabels(figures: StreamFigures): V3StreamLabels {
 
 /** Sum of the rates Dispatcharr last measured for the channel's clients, in bits per second. */
 function currentBitrate(stream: LiveStream): number | undefined {
-  const rates = stream.live.clients.flatMap((c) => {
+  let sum = 0;
+  let measured = false;
+  for (const c of stream.live.clients) {
     const rate = parseNumber(c.fields.current_rate_KBps);
-    return rate !== undefined && rate >= 0 ? [rate] : [];
-  });
-  return rates.length === 0 ? undefined : derived(rates.reduce((sum, r) => sum + r, 0) * KIBPS_TO_KBPS * BITS_PER_KBIT);
+    if (rate === undefined || rate < 0) continue;
+    sum += rate;
+    measured = true;
+  }
+  return measured ? derived(sum * KIBPS_TO_KBPS * BITS_PER_KBIT) : undefined;
 }
 
 function liveFigures(stream: LiveStream, f: StreamFigures): V3Figures {
@@ -127,32 +132,28 @@ function vodFigures(vod: VodStream, profile: M3uProfile | undefined, connections
   };
 }
 
-function each(all: readonly V3Figures[], value: (f: V3Figures) => number | undefined): Sample[] {
-  return all.flatMap((f) => {
-    const v = value(f);
-    return v === undefined ? [] : [sample(v, f.labels)];
-  });
-}
-
 /** The v3 stream families, from the v2 figures of the live channels and the VOD sessions with an open response. */
 export function streamFamiliesV3(
   snapshot: Snapshot,
   settings: Settings,
-  live: readonly { stream: LiveStream; figures: StreamFigures }[],
+  streams: readonly LiveStream[],
+  figures: readonly StreamFigures[],
   connections: Map<string, number>,
 ): MetricFamily[] {
   const profiles = settings.include_m3u_stats ? partValue(snapshot, 'profiles') : [];
-  const byId = new Map(profiles.map((p) => [p.id, p]));
+  const byId = new Map<string, M3uProfile>();
+  for (const p of profiles) byId.set(p.id, p);
   const catalogue = vodCatalogue(snapshot);
-  const vod = vodStreams(snapshot).map((v) =>
-    vodFigures(v, byId.get(v.fields.m3u_profile_id?.trim() ?? ''), connections, vodMetadata(v, catalogue.get(v.id), settings)),
-  );
-  const liveFiguresV3 = live.map(({ stream, figures }) => liveFigures(stream, figures));
+  const vod: V3Figures[] = [];
+  for (const v of vodStreams(snapshot))
+    vod.push(vodFigures(v, byId.get(v.fields.m3u_profile_id?.trim() ?? ''), connections, vodMetadata(v, catalogue.get(v.id), settings)));
+  const liveFiguresV3: V3Figures[] = [];
+  for (let i = 0; i < streams.length; i++) liveFiguresV3.push(liveFigures(streams[i] as LiveStream, figures[i] as StreamFigures));
   const all = [...liveFiguresV3, ...vod];
   const channelNumber = gauge(
     'dispatcharr_stream_channel_number',
     'Channel number of the live stream',
-    each(all, (f) => f.channelNumber),
+    figureSamples(all, 'channelNumber'),
   );
   return [
     gauge(
@@ -163,78 +164,70 @@ export function streamFamiliesV3(
     counter(
       'dispatcharr_stream_uptime_seconds',
       'Seconds since the stream started (live: failovers do not reset it)',
-      each(all, (f) => f.uptime),
+      figureSamples(all, 'uptime'),
     ),
-    gauge(
-      'dispatcharr_stream_active_clients',
-      'Clients of the stream (VOD: open responses of the session)',
-      each(all, (f) => f.clients),
-    ),
-    gauge(
-      'dispatcharr_stream_fps',
-      'Frames per second of the source video, as ffmpeg reports it (live)',
-      each(all, (f) => f.fps),
-    ),
+    gauge('dispatcharr_stream_active_clients', 'Clients of the stream (VOD: open responses of the session)', figureSamples(all, 'clients')),
+    gauge('dispatcharr_stream_fps', 'Frames per second of the source video, as ffmpeg reports it (live)', figureSamples(all, 'fps')),
     gauge(
       'dispatcharr_stream_buffering_speed',
       'ffmpeg processing speed (1 = real time; below 1 the channel buffers) (live)',
-      each(all, (f) => f.speed),
+      figureSamples(all, 'speed'),
     ),
     gauge(
       'dispatcharr_stream_video_bitrate_bps',
       'Bitrate of the source video in bits per second, as ffmpeg reports it (live)',
-      each(all, (f) => f.videoBps),
+      figureSamples(all, 'videoBps'),
     ),
     gauge(
       'dispatcharr_stream_transcode_bitrate_bps',
       'Output bitrate of the ffmpeg transcode in bits per second (live)',
-      each(all, (f) => f.transcodeBps),
+      figureSamples(all, 'transcodeBps'),
     ),
     gauge(
       'dispatcharr_stream_avg_bitrate_bps',
       'Average bitrate since the stream started, in bits per second (live: ingest from the provider; VOD: sent)',
-      each(all, (f) => f.avgBps),
+      figureSamples(all, 'avgBps'),
     ),
     gauge(
       'dispatcharr_stream_current_bitrate_bps',
       "Sum of the rates last measured for the channel's clients, in bits per second (KiB/s x 8192) (live)",
-      each(all, (f) => f.currentBps),
+      figureSamples(all, 'currentBps'),
     ),
     counter(
       'dispatcharr_stream_total_transfer_mb',
       'Data transferred since the stream started, in MiB (1,048,576 bytes) (live: received from the provider; VOD: sent)',
-      each(all, (f) => f.totalMib),
+      figureSamples(all, 'totalMib'),
     ),
     gauge(
       'dispatcharr_stream_profile_connections',
       'Provider connections in use on the M3U profile this stream uses',
-      each(all, (f) => f.profileConnections),
+      figureSamples(all, 'profileConnections'),
     ),
     gauge(
       'dispatcharr_stream_profile_max_connections',
       'Connection limit of the M3U profile this stream uses (0 = unlimited)',
-      each(all, (f) => f.profileMax),
+      figureSamples(all, 'profileMax'),
     ),
     { ...channelNumber, valueFormat: 'python-float' },
     gauge(
       'dispatcharr_stream_id',
       'Database id of the stream the live channel plays (changes on failover); 0 for VOD',
-      each(all, (f) => f.streamId),
+      figureSamples(all, 'streamId'),
     ),
     gauge(
       'dispatcharr_stream_index',
       "Place of the playing stream in the channel's stream list (0 = primary; -1 = no longer in the list) (live)",
-      each(all, (f) => f.index),
+      figureSamples(all, 'index'),
     ),
     gauge(
       'dispatcharr_stream_available_streams',
       'Streams configured for the channel (its failover list) (live)',
-      each(all, (f) => f.available),
+      figureSamples(all, 'available'),
     ),
     gauge(
       'dispatcharr_stream_metadata',
       'Stream details for joins on type, channel_uuid and channel_number (value always 1); unknown text is empty',
-      all.map((f) => sample(1, f.metadata)),
+      infoSamples(all, 'metadata'),
     ),
   ];
 }

@@ -1,11 +1,12 @@
 /** Live stream families (always on; data from Redis joined with the database). */
-import { counter, gauge, sample, type MetricFamily, type Sample } from '../exposition/family.js';
+import { counter, gauge, sample, type MetricFamily } from '../exposition/family.js';
 import { type LiveClient, partValue, type Snapshot } from '../snapshot.js';
 import type { Collector } from './collector.js';
 import { legacyInfo } from './streams-legacy.js';
 import { streamFamiliesV3 } from './streams-v3.js';
 import { BYTES_PER_MIB, derived } from './units.js';
 import { withoutCredentials } from '../redact.js';
+import { figureSamples, infoSamples } from './samples.js';
 import { channelLabels, connectionsByProfile, liveStreams, parseAmount, parseNumber, secondsSince, type LiveStream } from './live-view.js';
 
 /** Shown by dispatcharr_stream_index when the playing stream is no longer in the channel's list. */
@@ -112,25 +113,6 @@ function figures(stream: LiveStream, snapshot: Snapshot, logoBase: string, conne
   };
 }
 
-/** The figures that are numbers: each is a family of its own. */
-type Figure = { [K in keyof StreamFigures]-?: StreamFigures[K] extends number | undefined ? K : never }[keyof StreamFigures];
-
-/** One figure of every stream that has it. By name, not by an accessor function made per scrape (see redis-batch.ts). */
-function each(all: readonly StreamFigures[], figure: Figure): Sample[] {
-  const samples: Sample[] = [];
-  for (const f of all) {
-    const v = f[figure];
-    if (v !== undefined) samples.push(sample(v, f.labels));
-  }
-  return samples;
-}
-
-function metadataSamples(all: readonly StreamFigures[]): Sample[] {
-  const samples: Sample[] = [];
-  for (const f of all) samples.push(sample(1, f.metadata));
-  return samples;
-}
-
 export const streamsCollector: Collector = {
   name: 'streams',
   // The v3 layout names the provider of VOD sessions, which comes with the M3U profiles, and their content from the catalogue.
@@ -145,12 +127,7 @@ export const streamsCollector: Collector = {
     const all: StreamFigures[] = [];
     for (const stream of streams) all.push(figures(stream, snapshot, logoBase, connections));
     if (settings.metrics_layout === 'v3') {
-      return streamFamiliesV3(
-        snapshot,
-        settings,
-        streams.map((stream, i) => ({ stream, figures: all[i] as StreamFigures })),
-        connections,
-      );
+      return streamFamiliesV3(snapshot, settings, streams, all, connections);
     }
     const families: MetricFamily[] = [
       gauge('dispatcharr_active_streams', 'Channels Dispatcharr is streaming now (live metadata present and channel in the database)', [
@@ -159,72 +136,80 @@ export const streamsCollector: Collector = {
       gauge(
         'dispatcharr_stream_viewers',
         'Distinct viewers of the channel: client IP addresses among its connected clients',
-        each(all, 'viewers'),
+        figureSamples(all, 'viewers'),
       ),
       counter(
         'dispatcharr_stream_uptime_seconds',
         'Seconds since the channel started streaming (failovers do not reset it)',
-        each(all, 'uptime'),
+        figureSamples(all, 'uptime'),
       ),
       gauge(
         'dispatcharr_stream_active_clients',
         'Clients connected to the channel (client records that have expired are not counted)',
-        each(all, 'clients'),
+        figureSamples(all, 'clients'),
       ),
-      gauge('dispatcharr_stream_fps', 'Frames per second of the source video, as ffmpeg reports it', each(all, 'fps')),
+      gauge('dispatcharr_stream_fps', 'Frames per second of the source video, as ffmpeg reports it', figureSamples(all, 'fps')),
       gauge(
         'dispatcharr_stream_video_bitrate_kbps',
         'Bitrate of the source video in kbps (1000 bits per second), as ffmpeg reports it',
-        each(all, 'videoBitrate'),
+        figureSamples(all, 'videoBitrate'),
       ),
       gauge(
         'dispatcharr_stream_transcode_bitrate_kbps',
         'Output bitrate of the ffmpeg transcode in kbps (1000 bits per second); absent when not transcoding',
-        each(all, 'transcodeBitrate'),
+        figureSamples(all, 'transcodeBitrate'),
       ),
       gauge(
         'dispatcharr_stream_avg_bitrate_kbps',
         'Average ingest bitrate from the provider since the channel started, in kbps (1000 bits per second)',
-        each(all, 'avgBitrate'),
+        figureSamples(all, 'avgBitrate'),
       ),
       counter(
         'dispatcharr_stream_total_transfer_mb',
         'Data received from the provider for this channel since it started, in MiB (1,048,576 bytes)',
-        each(all, 'totalMib'),
+        figureSamples(all, 'totalMib'),
       ),
       gauge(
         'dispatcharr_stream_profile_connections',
         'Provider connections in use on the M3U profile this channel streams through (live channels plus VOD sessions)',
-        each(all, 'profileConnections'),
+        figureSamples(all, 'profileConnections'),
       ),
       gauge(
         'dispatcharr_stream_profile_max_connections',
         'Connection limit of the M3U profile this channel streams through (0 = unlimited)',
-        each(all, 'profileMax'),
+        figureSamples(all, 'profileMax'),
       ),
       {
-        ...gauge('dispatcharr_stream_channel_number', 'Channel number of the active stream', each(all, 'channelNumber')),
+        ...gauge('dispatcharr_stream_channel_number', 'Channel number of the active stream', figureSamples(all, 'channelNumber')),
         valueFormat: 'python-float',
       },
-      gauge('dispatcharr_stream_id', 'Database id of the stream the channel is playing; changes on failover', each(all, 'streamId')),
+      gauge(
+        'dispatcharr_stream_id',
+        'Database id of the stream the channel is playing; changes on failover',
+        figureSamples(all, 'streamId'),
+      ),
       gauge(
         'dispatcharr_stream_index',
         `Place of the playing stream in the channel's stream list (0 = primary, above 0 = a backup; ${STREAM_NOT_IN_LIST} = no longer in the list)`,
-        each(all, 'index'),
+        figureSamples(all, 'index'),
       ),
       gauge(
         'dispatcharr_stream_buffering_speed',
         'ffmpeg processing speed (1 = real time; below 1 the channel buffers)',
-        each(all, 'speed'),
+        figureSamples(all, 'speed'),
       ),
-      gauge('dispatcharr_stream_available_streams', 'Streams configured for the channel (its failover list)', each(all, 'available')),
+      gauge(
+        'dispatcharr_stream_available_streams',
+        'Streams configured for the channel (its failover list)',
+        figureSamples(all, 'available'),
+      ),
     ];
     if (settings.include_legacy_metrics) families.push(legacyInfo(all));
     families.push(
       gauge(
         'dispatcharr_stream_metadata',
         'Active stream details for joins on channel_uuid and channel_number (value always 1); state is one of initializing, connecting, waiting_for_clients, active, buffering, error, stopping, stopped',
-        metadataSamples(all),
+        infoSamples(all, 'metadata'),
       ),
     );
     return families;

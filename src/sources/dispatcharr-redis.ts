@@ -141,9 +141,7 @@ export async function readLiveState(
 
   const live = liveChannels(channels, clients, lastData.get(), checks);
   const vodSessions = present(vod);
-  const alive = new Set<string>();
-  for (const session of vodSessions) alive.add(session.key);
-  for (const { key } of vod) if (!alive.has(key)) vodWalk.forget(key);
+  for (const { key, fields } of vod) if (!fields.get()) vodWalk.forget(key);
   for (const session of vodSessions) checkFields(VOD_KINDS, session.fields, session.key, now, skips);
   return {
     channels: live,
