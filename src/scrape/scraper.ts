@@ -151,9 +151,10 @@ export class Scraper {
 
   private async render(read: ReadSnapshot, gzip: boolean): Promise<SharedBody> {
     const families = this.families(read);
-    if (!gzip) return new SharedBody(renderExpositionBody(families));
+    const texts = read.early?.labelTexts();
+    if (!gzip) return new SharedBody(renderExpositionBody(families, texts));
     const feed = new GzipFeed();
-    const body = await renderExpositionBodySliced(families, (chunk) => feed.push(chunk));
+    const body = await renderExpositionBodySliced(families, (chunk) => feed.push(chunk), texts);
     return new SharedBody(body, feed.finish());
   }
 

@@ -12,7 +12,8 @@ import { cutText } from '../../src/collectors/programming.js';
 import { defaultCollectors, runCollectors } from '../../src/collectors/registry.js';
 import type { MetricFamily } from '../../src/exposition/family.js';
 import { pythonFloat } from '../../src/exposition/numbers.js';
-import { escapeLabelValue, renderExposition } from '../../src/exposition/render.js';
+import { escapeLabelValue } from '../../src/exposition/label-texts.js';
+import { renderExposition } from '../../src/exposition/render.js';
 import { createLogger } from '../../src/log.js';
 import { parseExposition } from '../support/exposition.js';
 import {

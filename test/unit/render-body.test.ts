@@ -128,6 +128,13 @@ describe('chunked exposition', () => {
     }
   });
 
+  test('many families, more names than the writer keeps encoded: every name and value is written whole', () => {
+    const families = Array.from({ length: 5000 }, (_, i) => gauge(`m_${i}_${'x'.repeat(i % 40)}`, 'h', [sample(i * 1.5, { i: 'é' })]));
+    const body = renderExpositionBody(families);
+    assert.deepEqual(bytesOf(body), Buffer.from(referenceRender(families), 'utf8'));
+    body.release();
+  });
+
   test('released buffers are reused once, and a second release gives nothing back twice', () => {
     const families = [
       gauge(

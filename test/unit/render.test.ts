@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { counter, gauge, sample } from '../../src/exposition/family.js';
-import { escapeLabelValue, renderExposition } from '../../src/exposition/render.js';
+import { escapeLabelValue } from '../../src/exposition/label-texts.js';
+import { renderExposition } from '../../src/exposition/render.js';
 import { parseExposition } from '../support/exposition.js';
 
 test('label values escape backslash, double quote and newline, in that order', () => {
