@@ -38,6 +38,7 @@ export class ChunkWriter {
 
   private readonly chunks: Buffer[] = [];
   private readonly backing: Buffer[] = [];
+  private readonly adopted: Body[] = [];
   private current: Buffer | undefined;
   private used = 0;
   private total = 0;
@@ -89,9 +90,20 @@ export class ChunkWriter {
     this.total += bytes;
   }
 
+  /** Another body's chunks, taken over as they are (not copied): releasing this body releases that one too. */
+  adopt(body: Body): void {
+    this.seal();
+    for (const chunk of body.chunks) {
+      this.chunks.push(chunk);
+      this.onSeal?.(chunk);
+    }
+    this.total += body.byteLength;
+    this.adopted.push(body);
+  }
+
   finish(): Body {
     this.seal();
-    const { chunks, backing } = this;
+    const { chunks, backing, adopted } = this;
     let released = false;
     return {
       chunks,
@@ -100,6 +112,7 @@ export class ChunkWriter {
         if (released) return;
         released = true;
         for (const buffer of backing) if (buffer.length === CHUNK_BYTES && pool.length < POOL_LIMIT) pool.push(buffer);
+        for (const body of adopted) body.release();
       },
     };
   }

@@ -1,10 +1,9 @@
 /**
  * The text of each label set a rendering writes, `{a="1",b="2"}`. Collectors hand one label set to several families
  * (a stream's, a client's), so each set is rendered once, and sets with the same text share one record: a record
- * written twice in one block (family) is a repeated series. The texts can be made ahead of the rendering, in the
- * idle time while the last parts of a snapshot are read (see EarlyCollectors).
+ * written twice in one block (family) is a repeated series.
  */
-import type { Labels, MetricFamily, Sample } from './family.js';
+import type { Labels } from './family.js';
 
 const LABEL_SPECIALS = /[\\"\n]/;
 const LABEL_SPECIALS_ALL = /[\\"\n]/g;
@@ -60,10 +59,6 @@ export class LabelTexts {
   private readonly bySet = new Map<Labels, LabelText>();
   private readonly byText = new Map<string, LabelText>();
   private blocks = 0;
-  /** Where `prepare` stopped: the next sample of the next family to look at. */
-  private readonly queued: MetricFamily[] = [];
-  private family = 0;
-  private sample = 0;
 
   /** The record of a label set: looked up among the texts already rendered on first sight of the set. */
   of(labels: Labels): LabelText {
@@ -83,25 +78,5 @@ export class LabelTexts {
   /** A block number these texts never gave before, so a second rendering with them finds no record written in it. */
   newBlock(): number {
     return ++this.blocks;
-  }
-
-  /** Families whose texts `prepare` is to make. */
-  queue(families: readonly MetricFamily[]): void {
-    for (const family of families) this.queued.push(family);
-  }
-
-  /** Makes the texts of up to `limit` samples of the queued families; true while some are left. */
-  prepare(limit: number): boolean {
-    let done = 0;
-    while (this.family < this.queued.length) {
-      const samples = (this.queued[this.family] as MetricFamily).samples;
-      while (this.sample < samples.length) {
-        this.of((samples[this.sample++] as Sample).labels);
-        if (++done === limit) return this.family < this.queued.length;
-      }
-      this.family++;
-      this.sample = 0;
-    }
-    return false;
   }
 }

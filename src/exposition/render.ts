@@ -29,6 +29,8 @@ interface TextSink {
   writeRepeated(text: string): void;
   /** ` <value>\n`: a formatted number (ASCII) and the end of its line. */
   writeValue(value: string): void;
+  /** A body rendered ahead, as it is. */
+  adopt(body: Body): void;
 }
 
 /** The families that share a name, in the order their names first appear. */
@@ -53,11 +55,26 @@ function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFami
  *
  * Pauses (yields) every few hundred lines, so an asynchronous caller can let other work run in between.
  */
-function* writeExposition(families: readonly MetricFamily[], sink: TextSink, texts: LabelTexts): Generator<void, void, void> {
+function* writeExposition(
+  families: readonly MetricFamily[],
+  sink: TextSink,
+  texts: LabelTexts,
+  ahead: ReadonlyMap<MetricFamily, PreRendered> = new Map(),
+): Generator<void, void, void> {
   let lines = 0;
   for (const group of byName(families)) {
     const [head] = group;
     if (head === undefined) continue;
+    const part = ahead.get(head);
+    if (part !== undefined) {
+      // Its families' blocks follow one another, as the part holds them: the first one brings the whole part.
+      if (!part.adopted) {
+        while (part.step()) yield;
+        part.adopted = true;
+        sink.adopt(part.body());
+      }
+      continue;
+    }
     let headerWritten = false;
     const block = texts.newBlock();
     for (const family of group) {
@@ -86,6 +103,82 @@ function writeAll(families: readonly MetricFamily[], sink: TextSink, texts = new
   for (const _ of writeExposition(families, sink, texts));
 }
 
+/**
+ * One collector's families rendered alone, ahead of the exposition, a slice at a time: while the last parts of a
+ * snapshot are read, the families of the collectors already run are written then instead of after. The bytes are
+ * those the exposition would hold when no other family shares a name with these (see `usableAhead`).
+ */
+export class PreRendered {
+  /** Taken into an exposition: its buffers are released with it. */
+  adopted = false;
+  private readonly writer = new ChunkWriter();
+  private readonly steps: Generator<void, void, void>;
+  private finished: Body | undefined;
+
+  constructor(
+    readonly families: readonly MetricFamily[],
+    texts: LabelTexts,
+  ) {
+    this.steps = writeExposition(families, this.writer, texts);
+  }
+
+  /** Renders one slice; false once everything is rendered. */
+  step(): boolean {
+    if (this.finished !== undefined) return false;
+    if (!this.steps.next().done) return true;
+    this.finished = this.writer.finish();
+    return false;
+  }
+
+  body(): Body {
+    while (this.step());
+    return this.finished as Body;
+  }
+
+  /** Gives the buffers back, unless an exposition took them. */
+  release(): void {
+    if (this.adopted) return;
+    this.steps.return();
+    this.body().release();
+  }
+}
+
+/**
+ * The parts usable in an exposition of `families`, by their families: a part whose families share a name with a
+ * family outside it would need its blocks merged with that family's, so it is left out (and released), and its
+ * families are rendered with the rest.
+ */
+function usableAhead(families: readonly MetricFamily[], parts: readonly PreRendered[]): Map<MetricFamily, PreRendered> {
+  const partOf = new Map<MetricFamily, PreRendered>();
+  for (const part of parts) for (const family of part.families) partOf.set(family, part);
+  const owners = new Map<string, PreRendered | null>();
+  const unusable = new Set<PreRendered>();
+  let present = 0;
+  for (const family of families) {
+    const part = partOf.get(family) ?? null;
+    if (part !== null) present++;
+    const owner = owners.get(family.name);
+    if (owner === undefined) owners.set(family.name, part);
+    else if (owner !== part) {
+      if (owner !== null) unusable.add(owner);
+      if (part !== null) unusable.add(part);
+    }
+  }
+  // A part some of whose families are missing from the exposition cannot stand for them either.
+  if (present !== partOf.size) for (const part of parts) if (part.families.some((family) => !families.includes(family))) unusable.add(part);
+  for (const part of unusable) {
+    part.release();
+    for (const family of part.families) partOf.delete(family);
+  }
+  return partOf;
+}
+
+/** Work done ahead of a rendering: the label texts made, and collectors' families rendered alone. */
+export interface Ahead {
+  readonly texts: LabelTexts;
+  readonly parts: readonly PreRendered[];
+}
+
 /** The exposition as one string (tests, small outputs). */
 export function renderExposition(families: readonly MetricFamily[]): string {
   const parts: string[] = [];
@@ -93,28 +186,33 @@ export function renderExposition(families: readonly MetricFamily[]): string {
     write: (text) => parts.push(text),
     writeRepeated: (text) => parts.push(text),
     writeValue: (value) => parts.push(` ${value}\n`),
+    adopt: (body) => parts.push(Buffer.concat(body.chunks).toString('utf8')),
   });
   return parts.join('');
 }
 
 /** The exposition as UTF-8 chunks in reused buffers, byte for byte the UTF-8 encoding of renderExposition's text. */
-export function renderExpositionBody(families: readonly MetricFamily[], texts?: LabelTexts): Body {
+export function renderExpositionBody(families: readonly MetricFamily[], ahead?: Ahead): Body {
   const writer = new ChunkWriter();
-  writeAll(families, writer, texts);
+  for (const _ of writeExposition(families, writer, ahead?.texts ?? new LabelTexts(), usable(families, ahead)));
   return writer.finish();
+}
+
+function usable(families: readonly MetricFamily[], ahead: Ahead | undefined): Map<MetricFamily, PreRendered> | undefined {
+  return ahead === undefined ? undefined : usableAhead(families, ahead.parts);
 }
 
 /**
  * The same body, rendered a slice at a time with a turn of the event loop in between, each chunk handed to `onSeal`
- * once complete: a compressor fed from there works on the thread pool while the rest is rendered. `texts`: label
- * texts made ahead, perhaps for some of these families.
+ * once complete: a compressor fed from there works on the thread pool while the rest is rendered. `ahead`: work done
+ * ahead for some of these families.
  */
 export async function renderExpositionBodySliced(
   families: readonly MetricFamily[],
   onSeal: (chunk: Buffer) => void,
-  texts = new LabelTexts(),
+  ahead?: Ahead,
 ): Promise<Body> {
   const writer = new ChunkWriter(onSeal);
-  for (const _ of writeExposition(families, writer, texts)) await nextTurn();
+  for (const _ of writeExposition(families, writer, ahead?.texts ?? new LabelTexts(), usable(families, ahead))) await nextTurn();
   return writer.finish();
 }

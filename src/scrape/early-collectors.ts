@@ -6,26 +6,29 @@
  * the finished snapshot would give. Collectors that need no part run with the finished snapshot: the core collector
  * reports the Dispatcharr version, known only then, and the process collector the process as it is at the end.
  *
- * Once collectors have run, the label texts of their families are made too, a slice at a time, in the turns the
- * event loop has nothing else to do (the rendering would otherwise make them after the last part is read).
+ * Once collectors have run, their families are rendered too, each collector's alone, a slice at a time in the turns
+ * the event loop has nothing else to do: the rendering of the finished snapshot takes them as they are (see
+ * PreRendered) instead of writing them after the last part is read.
  */
 import { isEnabled, partsNeeded, type Collector } from '../collectors/collector.js';
 import { type CollectorRun, runCollector } from '../collectors/registry.js';
 import type { Settings } from '../config/settings.js';
 import { LabelTexts } from '../exposition/label-texts.js';
+import { type Ahead, PreRendered } from '../exposition/render.js';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
-
-/** Label sets whose texts are made in one turn of the event loop: about half a millisecond. */
-const TEXTS_PER_TURN = 500;
 
 export class EarlyCollectors {
   private readonly runs = new Map<Collector, CollectorRun>();
   private readonly texts = new LabelTexts();
+  private readonly parts: PreRendered[] = [];
+  /** The part being rendered ahead. */
+  private next = 0;
   private soFar: Snapshot | undefined;
   private scheduled = false;
-  private preparing = false;
+  private rendering = false;
   private taken = false;
+  private handedOver = false;
 
   constructor(
     private readonly collectors: readonly Collector[],
@@ -47,16 +50,21 @@ export class EarlyCollectors {
     });
   }
 
-  /** The runs made so far; none are made after this, nor label texts. */
+  /** The runs made so far; none are made after this, nor rendered ahead. */
   take(): ReadonlyMap<Collector, CollectorRun> {
     this.taken = true;
     return this.runs;
   }
 
-  /** The label texts made so far, for the rendering. */
-  labelTexts(): LabelTexts {
+  /**
+   * What was rendered ahead, for one rendering of the finished snapshot: its buffers go to that rendering, so a later
+   * one gets nothing.
+   */
+  ahead(): Ahead | undefined {
     this.taken = true;
-    return this.texts;
+    if (this.handedOver) return undefined;
+    this.handedOver = true;
+    return { texts: this.texts, parts: this.parts };
   }
 
   private runReady(): void {
@@ -68,14 +76,18 @@ export class EarlyCollectors {
       if (needs.length > 0 && needs.every((part) => part in soFar.parts)) {
         const run = runCollector(collector, soFar, this.settings, this.logger);
         this.runs.set(collector, run);
-        this.texts.queue(run.families);
+        if (run.families.length > 0) this.parts.push(new PreRendered(run.families, this.texts));
       }
     }
-    if (!this.preparing) this.prepareTexts();
+    if (!this.rendering) this.renderAhead();
   }
 
-  private prepareTexts(): void {
-    this.preparing = !this.taken && this.texts.prepare(TEXTS_PER_TURN);
-    if (this.preparing) setImmediate(() => this.prepareTexts());
+  /** Renders a slice of the next part, then lets the event loop turn: a part read meanwhile is handled first. */
+  private renderAhead(): void {
+    const part = this.parts[this.next];
+    this.rendering = !this.taken && part !== undefined;
+    if (!this.rendering) return;
+    if (!part?.step()) this.next++;
+    setImmediate(() => this.renderAhead());
   }
 }

@@ -151,10 +151,10 @@ export class Scraper {
 
   private async render(read: ReadSnapshot, gzip: boolean): Promise<SharedBody> {
     const families = this.families(read);
-    const texts = read.early?.labelTexts();
-    if (!gzip) return new SharedBody(renderExpositionBody(families, texts));
+    const ahead = read.early?.ahead();
+    if (!gzip) return new SharedBody(renderExpositionBody(families, ahead));
     const feed = new GzipFeed();
-    const body = await renderExpositionBodySliced(families, (chunk) => feed.push(chunk), texts);
+    const body = await renderExpositionBodySliced(families, (chunk) => feed.push(chunk), ahead);
     return new SharedBody(body, feed.finish());
   }
 
