@@ -44,7 +44,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --concurrent-seconds N        length of the concurrent phase (default 10)
   --phase-seconds N             wall-clock limit of each sequential and floor loop (default 600)
   --memory-seconds N            wall-clock limit of each short memory run (default 60)
-  --long-run-seconds N          wall-clock limit of each long memory run (default 900); its part after 1,000 scrapes
+  --long-run-seconds N          wall-clock limit of each long memory run (default 3600); its part after 1,000 scrapes
                                 is left out when the rate so far says it cannot end in time
   --out PATH                    results file (default bench/RESULTS.md; with --smoke a temporary file)
   --smoke                       small dataset, a few scrapes, results to a temporary file; asserts no timing`;
@@ -109,7 +109,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     concurrentSeconds: count(values['concurrent-seconds'], smoke ? 2 : 10, 'concurrent-seconds'),
     phaseSeconds: count(values['phase-seconds'], 600, 'phase-seconds'),
     memorySeconds: count(values['memory-seconds'], 60, 'memory-seconds'),
-    longRunSeconds: count(values['long-run-seconds'], 900, 'long-run-seconds'),
+    longRunSeconds: count(values['long-run-seconds'], 3600, 'long-run-seconds'),
     out: values.out ?? (smoke ? join(tmpdir(), `dispatcharr-exporter-bench-smoke-${process.pid}.md`) : 'bench/RESULTS.md'),
     command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
   };

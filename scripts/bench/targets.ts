@@ -55,7 +55,11 @@ function latency(result: ConfigurationResult | undefined, key: 'p50' | 'p99', ma
   const value = result.sequential.latency[key];
   const bound = cpuBoundMs(totalCpuMs(result.floor.cpu), cores);
   const beyond = bound !== null && bound > maxMs ? ', more than the target: out of reach on this machine' : '';
-  const why = bound === null ? '' : ` (the floor's work alone needs ${ms(bound)} of this machine's ${cores} cores${beyond})`;
+  const reasons = [
+    ...(key === 'p50' ? [] : [`the floor's own ${key} is ${ms(result.floor[key])}`]),
+    ...(bound === null ? [] : [`the floor's work alone needs ${ms(bound)} of this machine's ${cores} cores${beyond}`]),
+  ];
+  const why = reasons.length === 0 ? '' : ` (${reasons.join('; ')})`;
   return { target, figure: `${ms(value)}${why}`, met: value <= maxMs };
 }
 
