@@ -17,6 +17,20 @@ import { LabelTexts } from '../exposition/label-texts.js';
 import { type Ahead, PreRendered } from '../exposition/render.js';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
+import type { MetricFamily } from '../exposition/family.js';
+
+/**
+ * Samples a collector's families need before they are rendered ahead. A part takes a 64 KiB buffer of its own, and
+ * its last one partly filled: worth it for the few large collectors (streams, clients), not for a family of a few
+ * lines, nor for a small installation, whose whole body fits one buffer.
+ */
+const AHEAD_MIN_SAMPLES = 512;
+
+function sampleCount(families: readonly MetricFamily[]): number {
+  let n = 0;
+  for (const family of families) n += family.samples.length;
+  return n;
+}
 
 export class EarlyCollectors {
   private readonly runs = new Map<Collector, CollectorRun>();
@@ -76,7 +90,7 @@ export class EarlyCollectors {
       if (needs.length > 0 && needs.every((part) => part in soFar.parts)) {
         const run = runCollector(collector, soFar, this.settings, this.logger);
         this.runs.set(collector, run);
-        if (run.families.length > 0) this.parts.push(new PreRendered(run.families, this.texts));
+        if (sampleCount(run.families) >= AHEAD_MIN_SAMPLES) this.parts.push(new PreRendered(run.families, this.texts));
       }
     }
     if (!this.rendering) this.renderAhead();

@@ -41,7 +41,7 @@ function stagedCollection(tells: boolean) {
 
 /** Collectors that count their runs: one per part, and one that needs none and reports the version. */
 function countingCollectors() {
-  const runs = { accounts: 0, programmes: 0, version: 0 };
+  const runs = { accounts: 0, programmes: 0, version: 0, rows: 0 };
   const collectors: Collector[] = [
     {
       name: 'version',
@@ -60,6 +60,21 @@ function countingCollectors() {
       },
     },
     {
+      name: 'rows',
+      needs: ['m3uAccounts'],
+      collect(snapshot) {
+        runs.rows++;
+        const accounts = partValue(snapshot, 'm3uAccounts');
+        return [
+          gauge(
+            'test_account_row',
+            'one line per account',
+            accounts.map((_, i) => sample(i, { account: `a${i}` })),
+          ),
+        ];
+      },
+    },
+    {
       name: 'programmes',
       needs: ['programmes'],
       collect(snapshot) {
@@ -73,7 +88,7 @@ function countingCollectors() {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-async function scrapeStaged(tells: boolean, as: 'text' | 'gzip body' = 'text') {
+async function scrapeStaged(tells: boolean, as: 'text' | 'gzip body' = 'text', accounts = 2) {
   const staged = stagedCollection(tells);
   const { runs, collectors } = countingCollectors();
   const scraper = new Scraper({
@@ -92,7 +107,12 @@ async function scrapeStaged(tells: boolean, as: 'text' | 'gzip body' = 'text') {
           return text;
         });
   await nextTurn();
-  staged.read('m3uAccounts', [{}, {}]);
+  staged.read(
+    'm3uAccounts',
+    Array.from({ length: accounts }, () => ({})),
+  );
+  // Turns enough for the families of the collectors run early to be rendered ahead.
+  for (let turn = 0; turn < 5; turn++) await nextTurn();
   await nextTurn();
   const beforeProgrammes = { ...runs };
   staged.read('programmes', [{}]);
@@ -103,26 +123,29 @@ async function scrapeStaged(tells: boolean, as: 'text' | 'gzip body' = 'text') {
 
 test('a collector runs as soon as its parts are read, once, and the output is the same as when it runs at the end', async () => {
   const early = await scrapeStaged(true);
-  assert.deepEqual(early.beforeProgrammes, { accounts: 1, programmes: 0, version: 0 });
-  assert.deepEqual(early.runs, { accounts: 1, programmes: 1, version: 1 });
+  assert.deepEqual(early.beforeProgrammes, { accounts: 1, programmes: 0, version: 0, rows: 1 });
+  assert.deepEqual(early.runs, { accounts: 1, programmes: 1, version: 1, rows: 1 });
 
   const late = await scrapeStaged(false);
-  assert.deepEqual(late.beforeProgrammes, { accounts: 0, programmes: 0, version: 0 });
-  assert.deepEqual(late.runs, { accounts: 1, programmes: 1, version: 1 });
+  assert.deepEqual(late.beforeProgrammes, { accounts: 0, programmes: 0, version: 0, rows: 0 });
+  assert.deepEqual(late.runs, { accounts: 1, programmes: 1, version: 1, rows: 1 });
 
   // The same families and outcomes (durations and the process families aside); the collector that needs no part saw
   // the version, known only at the end.
   const collected = (text: string) => text.split('\n').filter((line) => /^(test_|dispatcharr_exporter_collector_success)/.test(line));
   assert.deepEqual(collected(early.text), collected(late.text));
-  assert.equal(collected(early.text).length, 7); // three families, success of the three and of the process collector
+  assert.equal(collected(early.text).length, 10); // four families (five lines), success of the four and of process
   assert.match(early.text, /^test_version\{version="0\.29\.0"\} 1$/m);
   assert.match(early.text, /^test_accounts 2$/m);
   assert.match(early.text, /^test_programmes 1$/m);
 });
 
-test('a gzip body, rendered with the label texts made while the snapshot was read, has the same lines', async () => {
+test('a gzip body with families rendered while the snapshot was read has the lines of one rendered at the end', async () => {
   const collected = (text: string) => text.split('\n').filter((line) => /^(test_|dispatcharr_exporter_collector_success)/.test(line));
-  const early = await scrapeStaged(true, 'gzip body');
-  assert.deepEqual(early.beforeProgrammes, { accounts: 1, programmes: 0, version: 0 });
-  assert.deepEqual(collected(early.text), collected((await scrapeStaged(false)).text));
+  // 600 accounts: the rows collector's family is large enough to be rendered ahead, the accounts one is not.
+  const early = await scrapeStaged(true, 'gzip body', 600);
+  assert.deepEqual(early.beforeProgrammes, { accounts: 1, programmes: 0, version: 0, rows: 1 });
+  const late = collected((await scrapeStaged(false, 'gzip body', 600)).text);
+  assert.equal(late.length, 608); // 603 lines of four families, success of the four and of process
+  assert.deepEqual(collected(early.text), late);
 });
