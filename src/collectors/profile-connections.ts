@@ -18,9 +18,11 @@ export const profileConnectionsCollector: Collector = {
     for (const p of partValue(snapshot, 'profiles')) {
       if (p.accountLocked) continue;
       const used = counts.get(p.id) ?? 0;
-      inUse.push(sample(used, profileLabels(p)));
-      limits.push(sample(p.maxStreams, profileLabels(p)));
-      if (p.maxStreams > 0) usage.push(sample(derived(used / p.maxStreams), profileLabels(p)));
+      // One label set for the three families: the rendering makes its text once.
+      const labels = profileLabels(p);
+      inUse.push(sample(used, labels));
+      limits.push(sample(p.maxStreams, labels));
+      if (p.maxStreams > 0) usage.push(sample(derived(used / p.maxStreams), labels));
     }
     return [
       gauge(

@@ -26,8 +26,9 @@ export const profilesCollector: Collector = {
     const expiry: Sample[] = [];
     for (const p of partValue(snapshot, 'profiles')) {
       if (p.accountLocked || p.accountType !== 'XC') continue;
-      days.push(sample(daysToExpiry(p.expiresAt, snapshot.time), profileLabels(p)));
-      if (p.expiresAt !== null) expiry.push(sample(p.expiresAt, profileLabels(p)));
+      const labels = profileLabels(p);
+      days.push(sample(daysToExpiry(p.expiresAt, snapshot.time), labels));
+      if (p.expiresAt !== null) expiry.push(sample(p.expiresAt, labels));
     }
     return [
       gauge(

@@ -99,10 +99,6 @@ function* writeExposition(
   }
 }
 
-function writeAll(families: readonly MetricFamily[], sink: TextSink, texts = new LabelTexts()): void {
-  for (const _ of writeExposition(families, sink, texts));
-}
-
 /**
  * One collector's families rendered alone, ahead of the exposition, a slice at a time: while the last parts of a
  * snapshot are read, the families of the collectors already run are written then instead of after. The bytes are
@@ -182,12 +178,13 @@ export interface Ahead {
 /** The exposition as one string (tests, small outputs). */
 export function renderExposition(families: readonly MetricFamily[]): string {
   const parts: string[] = [];
-  writeAll(families, {
+  const sink: TextSink = {
     write: (text) => parts.push(text),
     writeRepeated: (text) => parts.push(text),
     writeValue: (value) => parts.push(` ${value}\n`),
     adopt: (body) => parts.push(Buffer.concat(body.chunks).toString('utf8')),
-  });
+  };
+  for (const _ of writeExposition(families, sink, new LabelTexts()));
   return parts.join('');
 }
 
