@@ -34,8 +34,13 @@ export const BUDGET_OPTIONS: readonly BudgetOption[] = [
   { name: '--v8-pool-size', value: 1, yieldsTo: ['--v8-pool-size'] },
 ];
 
-/** glibc keeps a malloc arena per thread and rarely returns their memory; two arenas serve the exporter's threads. */
-export const BUDGET_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+export const BUDGET_ENVIRONMENT: Readonly<Record<string, string>> = {
+  // glibc keeps a malloc arena per thread and rarely returns their memory; two arenas serve the exporter's threads.
+  MALLOC_ARENA_MAX: '2',
+  // Blocks of 64 KiB and more (socket reads, the body's chunks) are mapped on their own and unmapped when freed,
+  // instead of left in the arena, where a small block still in use above them keeps their pages resident.
+  MALLOC_MMAP_THRESHOLD_: '65536',
+};
 
 /** Set in the environment of the re-executed process, so a Node that ignores NODE_OPTIONS cannot loop. */
 const REEXECUTED = 'DISPATCHARR_EXPORTER_MEMORY_BUDGET_APPLIED';

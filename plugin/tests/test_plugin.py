@@ -430,7 +430,7 @@ class PluginTest(unittest.TestCase):
         # Under qemu-user an exec of an arm64 file goes to this machine's kernel, which cannot run it. The exporter
         # must notice before it tries to restart itself with its memory budget (a failed process.execve aborts):
         # its version, and a configuration error reported as such rather than an abort (exit 134).
-        env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "MALLOC_ARENA_MAX")}
+        env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
         done = subprocess.run([qemu, "-L", sysroot, binary, "--version"], capture_output=True, text=True, timeout=120, env=env)
         self.assertEqual(done.stdout.strip(), "dispatcharr-exporter %s" % VERSION, done.stderr)
         refused = subprocess.run([qemu, "-L", sysroot, binary, "--port", "notaport"], capture_output=True, text=True, timeout=120, env=env)

@@ -113,7 +113,7 @@ export interface FloorProcess {
 
 /**
  * Starts the floor's process: its V8 and allocator settings are the exporter's memory budget (whatever of it this
- * environment, NODE_OPTIONS or MALLOC_ARENA_MAX, does not set, as the exporter applies it). Resolves once it has warmed up.
+ * environment and NODE_OPTIONS do not set, as the exporter applies it). Resolves once it has warmed up.
  */
 export async function startFloorUnderBudget(setup: FloorSetup): Promise<FloorProcess> {
   const script = fileURLToPath(new URL('./floor-child.ts', import.meta.url));

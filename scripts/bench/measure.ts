@@ -17,6 +17,7 @@ import {
   type FloorFigures,
   type MemorySample,
   type SequentialFigures,
+  SETTLE_WINDOW,
   type SkippedRun,
 } from './results.js';
 import { CheckedScraper } from './checked-scraper.js';
@@ -126,12 +127,15 @@ function memorySample(
   rss: number,
   scrape?: Scrape,
   cutShort = false,
+  settledHeapBytes: number | null = null,
 ): MemorySample {
-  return { kind, at, scrapes, rssBytes: rss, heapBytes: scrape ? (heapOf(scrape.body)?.bytes ?? null) : null, cutShort };
+  const heapBytes = scrape ? (heapOf(scrape.body)?.bytes ?? null) : null;
+  return { kind, at, scrapes, rssBytes: rss, heapBytes, settledHeapBytes, cutShort };
 }
 
 /**
- * Scrapes on to 1,000 answered, then to the run's count, sampling memory after each (heap from the last scrape).
+ * Scrapes on to 1,000 answered, then to the run's count, sampling memory after each (heap from the last scrape, and
+ * the least of the last SETTLE_WINDOW).
  * The second run is left out when the rate of the first says it would outlast the time limit.
  */
 async function memoryRuns(
@@ -150,12 +154,16 @@ async function memoryRuns(
     const projectedMs = done > 0 ? ((performance.now() - started) / done) * (target - scraper.answered) : 0;
     if (performance.now() + projectedMs > until) return { samples, skipped: { target, projectedSeconds: projectedMs / 1000 } };
     run.log(`  memory: up to ${target.toLocaleString('en-US')} scrapes`);
+    const heaps: number[] = [];
     const cutShort = await scraper.until(target, until, (scrape) => {
       last = scrape;
+      const heap = heapOf(scrape.body)?.bytes;
+      if (heap !== undefined) heaps.push(heap);
+      if (heaps.length > SETTLE_WINDOW) heaps.shift();
     });
-    samples.push(
-      memorySample('run', `${scraper.answered.toLocaleString('en-US')} scrapes`, scraper.answered, rssBytes(pid), last, cutShort),
-    );
+    const settled = heaps.length > 0 ? Math.min(...heaps) : null;
+    const at = `${scraper.answered.toLocaleString('en-US')} scrapes`;
+    samples.push(memorySample('run', at, scraper.answered, rssBytes(pid), last, cutShort, settled));
     if (cutShort) break;
   }
   return { samples, skipped: null };

@@ -2,7 +2,7 @@
 import { cpuSection } from './cpu-report.js';
 import type { Machine } from './machine.js';
 import type { BenchOptions } from './options.js';
-import type { ConfigurationResult, DatasetFacts, MemorySample } from './results.js';
+import { type ConfigurationResult, type DatasetFacts, type MemorySample, SETTLE_WINDOW } from './results.js';
 import { mark, type TargetCheck } from './targets.js';
 
 const MiB = 1024 * 1024;
@@ -22,7 +22,8 @@ function memoryCell(sample: MemorySample | undefined): string {
 }
 
 function runCell(sample: MemorySample): string {
-  return `${memoryCell(sample)} (${num(sample.scrapes)}${sample.cutShort ? ', time limit' : ''})`;
+  const settled = sample.settledHeapBytes === null ? '' : `, settled ${mib(sample.settledHeapBytes)}`;
+  return `${memoryCell(sample)} (${num(sample.scrapes)}${settled}${sample.cutShort ? ', time limit' : ''})`;
 }
 
 function skippedCell(result: ConfigurationResult): string {
@@ -151,7 +152,8 @@ export function markdown(report: Report): string {
     ),
     '## Memory',
     `RSS (VmRSS of the exporter process and any children) / heap (\`${heapFamilies}\` as the exporter reports it), MiB. ` +
-      'After a run the heap is the figure of its last scrape; at *start* (before any scrape) and after *idle* it is the figure ' +
+      `After a run the heap is the figure of its last scrape, and *settled* the least figure of its last ${SETTLE_WINDOW} scrapes, ` +
+      'the heap as a full collection leaves it (the heap-growth targets compare those); at *start* (before any scrape) and after *idle* it is the figure ' +
       'of the scrape that follows the RSS reading.',
     table(
       ['dataset', 'configuration', 'start', 'after the first run (scrapes)', 'after the long run (scrapes)', 'idle', 'peak, concurrent'],

@@ -13,6 +13,9 @@ export interface Configuration {
 /** A scrape that did not answer 200 with both backends up: the benchmark itself is broken, not slow. */
 export class BenchBroken extends Error {}
 
+/** Scrapes at the end of a memory run whose least heap figure is its settled heap. */
+export const SETTLE_WINDOW = 100;
+
 export interface MemorySample {
   /** Before any scrape, at the end of a run of scrapes, or after the idle time. */
   readonly kind: 'start' | 'run' | 'idle';
@@ -23,6 +26,11 @@ export interface MemorySample {
   readonly rssBytes: number;
   /** The exporter's own heap figure (see `heapFamily`); null without one. */
   readonly heapBytes: number | null;
+  /**
+   * After a run: the least heap figure of its last SETTLE_WINDOW scrapes, the heap as a full collection leaves it
+   * (the figure of one scrape swings by several MiB with where the collector stands); null elsewhere.
+   */
+  readonly settledHeapBytes: number | null;
   /** A run that reached its time limit before its count. */
   readonly cutShort: boolean;
 }

@@ -4,7 +4,7 @@
  */
 import { cpuBoundMs, totalCpuMs } from './backend-cpu.js';
 import type { DatasetName } from './options.js';
-import type { ConfigurationName, ConfigurationResult } from './results.js';
+import { type ConfigurationName, type ConfigurationResult, SETTLE_WINDOW } from './results.js';
 
 export interface TargetCheck {
   readonly target: string;
@@ -40,11 +40,12 @@ function longRunRss(result: ConfigurationResult | undefined, maxMiB: number, tar
 function heapGrowth(result: ConfigurationResult | undefined, target: string): TargetCheck {
   const first = result?.memory.find((m) => m.kind === 'run' && m.scrapes === FIRST_SAMPLE);
   const last = result?.memory.find((m) => m.kind === 'run' && m.scrapes >= LONG_RUN);
-  if (!first?.heapBytes || !last?.heapBytes) return notMeasured(target);
-  const growth = last.heapBytes / first.heapBytes - 1;
+  if (!first?.settledHeapBytes || !last?.settledHeapBytes) return notMeasured(target);
+  const growth = last.settledHeapBytes / first.settledHeapBytes - 1;
+  const figure = `${mib(first.settledHeapBytes)} → ${mib(last.settledHeapBytes)}`;
   return {
     target,
-    figure: `${mib(first.heapBytes)} → ${mib(last.heapBytes)} (${(growth * 100).toFixed(1)} %, ${result?.heapFamily})`,
+    figure: `${figure} (${(growth * 100).toFixed(1)} %, settled ${result?.heapFamily}: the least of the last ${SETTLE_WINDOW} scrapes)`,
     met: growth < 0.05,
   };
 }
