@@ -149,10 +149,8 @@ function usableAhead(families: readonly MetricFamily[], parts: readonly PreRende
   for (const part of parts) for (const family of part.families) partOf.set(family, part);
   const owners = new Map<string, PreRendered | null>();
   const unusable = new Set<PreRendered>();
-  let present = 0;
   for (const family of families) {
     const part = partOf.get(family) ?? null;
-    if (part !== null) present++;
     const owner = owners.get(family.name);
     if (owner === undefined) owners.set(family.name, part);
     else if (owner !== part) {
@@ -161,7 +159,8 @@ function usableAhead(families: readonly MetricFamily[], parts: readonly PreRende
     }
   }
   // A part some of whose families are missing from the exposition cannot stand for them either.
-  if (present !== partOf.size) for (const part of parts) if (part.families.some((family) => !families.includes(family))) unusable.add(part);
+  const inExposition = new Set(families);
+  for (const part of parts) if (part.families.some((family) => !inExposition.has(family))) unusable.add(part);
   for (const part of unusable) {
     part.release();
     for (const family of part.families) partOf.delete(family);

@@ -4,6 +4,7 @@ import type { Collector } from '../../src/collectors/collector.js';
 import { gauge, sample } from '../../src/exposition/family.js';
 import { silentLogger } from '../../src/log.js';
 import type { Collection } from '../../src/scrape/load-snapshot.js';
+import { EarlyCollectors } from '../../src/scrape/early-collectors.js';
 import { Scraper } from '../../src/scrape/scraper.js';
 import { fixedSettings } from '../../src/scrape/settings-source.js';
 import { type Part, type PartName, partValue, type Snapshot } from '../../src/snapshot.js';
@@ -148,4 +149,28 @@ test('a gzip body with families rendered while the snapshot was read has the lin
   const late = collected((await scrapeStaged(false, 'gzip body', 600)).text);
   assert.equal(late.length, 608); // 603 lines of four families, success of the four and of process
   assert.deepEqual(collected(early.text), late);
+});
+
+test('only a collector with at least 512 lines is rendered ahead, in full, and handed to one rendering', async () => {
+  const { collectors } = countingCollectors();
+  for (const [accounts, rendered] of [
+    [600, ['test_account_row']], // 600 rows; the accounts count is one line
+    [2, []],
+  ] as const) {
+    const early = new EarlyCollectors(collectors, defaultSettings(), silentLogger);
+    const parts: Partial<Record<PartName, Part<unknown>>> = {
+      m3uAccounts: { ok: true, value: Array.from({ length: accounts }, () => ({})), seconds: 0.01 },
+    };
+    early.partRead({ time: TIME, dispatcharrVersion: 'unknown', parts: parts as Snapshot['parts'] });
+    // One turn to run the collectors, two for the slices of 512 and 88 lines, one to find nothing left.
+    for (let turn = 0; turn < 4; turn++) await nextTurn();
+    const ahead = early.ahead();
+    assert.deepEqual(
+      ahead?.parts.map((part) => part.families.map((family) => family.name)),
+      rendered.map((name) => [name]),
+    );
+    assert.ok(ahead?.parts.every((part) => !part.step())); // nothing left to render
+    assert.equal(early.ahead(), undefined);
+    for (const part of ahead?.parts ?? []) part.release();
+  }
 });
