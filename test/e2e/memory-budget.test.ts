@@ -43,11 +43,20 @@ const node24 = (existsSync(nodeCache) ? readdirSync(nodeCache, { withFileTypes: 
   .find((path) => existsSync(path));
 const sea = [resolve(`.cache/sea/dispatcharr-exporter-${process.arch}`)].find((path) => existsSync(path));
 
+/** What the preloaded probe reads inside the exporter. */
+interface ProbeReport {
+  /** heap_size_limit, MiB. */
+  readonly limitMiB: number;
+  /** The PID that answered. */
+  readonly pid: number;
+  /** Whether Node's fetch implementation (undici) was loaded. */
+  readonly fetchLoaded: boolean;
+}
+
 interface Started {
   readonly child: ChildProcess;
   readonly url: string;
-  /** heap_size_limit in MiB, the PID that answered, and whether Node's fetch implementation (undici) was loaded. */
-  heap(): Promise<{ limitMiB: number; pid: number; fetchLoaded: boolean }>;
+  report(): Promise<ProbeReport>;
   stop(): Promise<void>;
 }
 
@@ -71,14 +80,14 @@ async function start(command: readonly string[], env: Record<string, string> = {
   return {
     child,
     url,
-    async heap() {
+    async report() {
       rmSync(out, { force: true });
       child.kill('SIGUSR2');
-      const stats = await waitFor(
+      const { limit, ...rest } = await waitFor(
         'the probe',
-        async () => JSON.parse(readFileSync(out, 'utf8')) as { limit: number; pid: number; fetchLoaded: boolean },
+        async () => JSON.parse(readFileSync(out, 'utf8')) as Omit<ProbeReport, 'limitMiB'> & { limit: number },
       );
-      return { limitMiB: stats.limit / MIB, pid: stats.pid, fetchLoaded: stats.fetchLoaded };
+      return { ...rest, limitMiB: limit / MIB };
     },
     stop: () =>
       child.exitCode !== null
@@ -117,7 +126,7 @@ function assertLimit(limitMiB: number, oldMiB: number, semiMiB: number): void {
 async function assertBudget(command: readonly string[], what: string): Promise<void> {
   const exporter = await start(command, { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: String(await freePort()) });
   try {
-    const { limitMiB, pid } = await exporter.heap();
+    const { limitMiB, pid } = await exporter.report();
     assertLimit(limitMiB, OLD, SEMI);
     assert.equal(pid, exporter.child.pid, `${what}: the process started is the one that runs the exporter`);
     assert.notEqual(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'sh');
@@ -148,7 +157,7 @@ describe('memory budget', () => {
       MALLOC_ARENA_MAX: '4',
     });
     try {
-      assertLimit((await exporter.heap()).limitMiB, 160, SEMI);
+      assertLimit((await exporter.report()).limitMiB, 160, SEMI);
       assert.equal(environmentOf(exporter.child.pid ?? 0)['MALLOC_ARENA_MAX'], '4');
     } finally {
       await exporter.stop();
@@ -161,7 +170,7 @@ describe('memory budget', () => {
     await assertBudget([sea ?? ''], 'the single executable');
     const exporter = await start([sea ?? ''], { NODE_OPTIONS: '--max-old-space-size=150' });
     try {
-      assertLimit((await exporter.heap()).limitMiB, 150, SEMI);
+      assertLimit((await exporter.report()).limitMiB, 150, SEMI);
     } finally {
       await exporter.stop();
     }
@@ -219,7 +228,7 @@ describe('a response of several megabytes under the budget', () => {
   test('20 concurrent scrapes, gzip and plain, answer in full and the exporter stays up', async () => {
     const exporter = await start([bundlePath()], { ...postgresEnv(db.url), ...redisEnv(redisDb) }, ALL_GATES);
     try {
-      assertLimit((await exporter.heap()).limitMiB, OLD, SEMI);
+      assertLimit((await exporter.report()).limitMiB, OLD, SEMI);
       for (let round = 0; round < 3; round++) {
         const bodies = await Promise.all(
           Array.from({ length: 20 }, async (_, i) => {
@@ -238,7 +247,7 @@ describe('a response of several megabytes under the budget', () => {
       }
       assert.equal(exporter.child.exitCode, null, 'no out-of-memory crash');
       // pg's test for Cloudflare Workers, on a Node without `navigator` (20), loads it: megabytes nothing uses.
-      assert.equal((await exporter.heap()).fetchLoaded, false, "Node's fetch implementation stays unloaded");
+      assert.equal((await exporter.report()).fetchLoaded, false, "Node's fetch implementation stays unloaded");
     } finally {
       await exporter.stop();
     }
