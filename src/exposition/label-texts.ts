@@ -30,10 +30,14 @@ function opener(name: string): readonly [string, string] {
 /** Reused by every call (rendering is synchronous): a new array per label set was a third of a rendering's garbage. */
 const parts: string[] = [];
 
+/** ES2024's String.prototype.isWellFormed and toWellFormed (Node 20 has them; the project's lib is ES2023). */
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
+
 /**
  * `{a="1",b="2"}`, or '' without labels. Joined from its parts rather than concatenated: concatenation leaves a
  * chain of intermediate strings per label, and the label sets of a large installation then made most of a
- * rendering's garbage.
+ * rendering's garbage. A lone surrogate is U+FFFD in the text, as UTF-8 writes it on the wire: two sets that differ
+ * only there are the same series, and must be found as one.
  */
 function renderLabels(labels: Labels): string {
   let n = 0;
@@ -46,7 +50,8 @@ function renderLabels(labels: Labels): string {
   if (n === 0) return '';
   parts[n] = '"}';
   parts.length = n + 1;
-  return parts.join('');
+  const text = parts.join('') as string & WellFormed;
+  return text.isWellFormed() ? text : text.toWellFormed();
 }
 
 /** A rendered label set, and the block (family) it was last written in. */

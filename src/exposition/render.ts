@@ -22,17 +22,6 @@ function escapeHelp(text: string): string {
   return HELP_SPECIALS.test(text) ? text.replace(HELP_SPECIALS_ALL, escapeOne) : text;
 }
 
-/** Where rendered text goes: a list of strings, or UTF-8 chunks. */
-interface TextSink {
-  write(text: string): void;
-  /** The same as write, for a text written on many lines. */
-  writeRepeated(text: string): void;
-  /** ` <value>\n`: a formatted number (ASCII) and the end of its line. */
-  writeValue(value: string): void;
-  /** A body rendered ahead, as it is. */
-  adopt(body: Body): void;
-}
-
 /** The families that share a name, in the order their names first appear. */
 function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFamily[]> {
   const groups = new Map<string, MetricFamily[]>();
@@ -50,14 +39,14 @@ function byName(families: readonly MetricFamily[]): Iterable<readonly MetricFami
  * output is deterministic for a given snapshot. Label sets are never changed once a collector made them, so a set
  * shared by several samples is rendered once.
  *
- * A line goes to the sink in pieces (name, labels, value) that already exist as strings: building each line, or
+ * A line goes to the writer in pieces (name, labels, value) that already exist as strings: building each line, or
  * blocks of lines, first made a large installation's rendering allocate (and collect) twice its output size again.
  *
  * Pauses (yields) every few hundred lines, so an asynchronous caller can let other work run in between.
  */
 function* writeExposition(
   families: readonly MetricFamily[],
-  sink: TextSink,
+  writer: ChunkWriter,
   texts: LabelTexts,
   ahead: ReadonlyMap<MetricFamily, PreRendered> = new Map(),
 ): Generator<void, void, void> {
@@ -71,7 +60,7 @@ function* writeExposition(
       if (!part.adopted) {
         while (part.step()) yield;
         part.adopted = true;
-        sink.adopt(part.body());
+        writer.adopt(part.body());
       }
       continue;
     }
@@ -87,12 +76,12 @@ function* writeExposition(
         if (record.block === block) continue;
         record.block = block;
         if (!headerWritten) {
-          sink.write(`# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`);
+          writer.write(`# HELP ${head.name} ${escapeHelp(head.help)}\n# TYPE ${head.name} ${head.type}\n`);
           headerWritten = true;
         }
-        sink.writeRepeated(family.name);
-        sink.write(record.text);
-        sink.writeValue(Number.isFinite(s.value) ? format(s.value) : formatValue(s.value));
+        writer.writeRepeated(family.name);
+        writer.write(record.text);
+        writer.writeValue(Number.isFinite(s.value) ? format(s.value) : formatValue(s.value));
         if (++lines % LINES_PER_SLICE === 0) yield;
       }
     }
@@ -174,20 +163,18 @@ export interface Ahead {
   readonly parts: readonly PreRendered[];
 }
 
-/** The exposition as one string (tests, small outputs). */
+/**
+ * The exposition as one string (tests, the start-up collection): the text of renderExpositionBody's bytes, so a lone
+ * surrogate in a label reads U+FFFD, as on the wire.
+ */
 export function renderExposition(families: readonly MetricFamily[]): string {
-  const parts: string[] = [];
-  const sink: TextSink = {
-    write: (text) => parts.push(text),
-    writeRepeated: (text) => parts.push(text),
-    writeValue: (value) => parts.push(` ${value}\n`),
-    adopt: (body) => parts.push(Buffer.concat(body.chunks).toString('utf8')),
-  };
-  for (const _ of writeExposition(families, sink, new LabelTexts()));
-  return parts.join('');
+  const body = renderExpositionBody(families);
+  const text = Buffer.concat(body.chunks, body.byteLength).toString('utf8');
+  body.release();
+  return text;
 }
 
-/** The exposition as UTF-8 chunks in reused buffers, byte for byte the UTF-8 encoding of renderExposition's text. */
+/** The exposition as UTF-8 chunks in reused buffers. */
 export function renderExpositionBody(families: readonly MetricFamily[], ahead?: Ahead): Body {
   const writer = new ChunkWriter();
   for (const _ of writeExposition(families, writer, ahead?.texts ?? new LabelTexts(), usable(families, ahead)));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { counter, gauge, sample } from '../../src/exposition/family.js';
 import { escapeLabelValue } from '../../src/exposition/label-texts.js';
-import { renderExposition } from '../../src/exposition/render.js';
+import { renderExposition, renderExpositionBody } from '../../src/exposition/render.js';
 import { parseExposition } from '../support/exposition.js';
 
 test('label values escape backslash, double quote and newline, in that order', () => {
@@ -37,6 +37,15 @@ test('each family is one block with HELP and TYPE first, and the body ends with 
 test('a repeated series is written once, the first one wins', () => {
   const text = renderExposition([gauge('m', 'h', [sample(1, { a: 'x' }), sample(2, { a: 'x' }), sample(3, { a: 'y' })])]);
   assert.equal(text, '# HELP m h\n# TYPE m gauge\nm{a="x"} 1\nm{a="y"} 3\n');
+});
+
+test('label values that differ only in lone surrogates are one series on the wire, written once', () => {
+  // UTF-8 writes each lone surrogate as U+FFFD, so these three are the same bytes: a second line would be a duplicate.
+  const family = gauge('x', 'h', [sample(1, { v: 'a\ud800' }), sample(2, { v: 'a\udc00' }), sample(3, { v: 'a\ufffd' })]);
+  const body = renderExpositionBody([family]);
+  assert.equal(Buffer.concat(body.chunks).toString('utf8'), '# HELP x h\n# TYPE x gauge\nx{v="a\ufffd"} 1\n');
+  body.release();
+  assert.equal(renderExposition([family]), '# HELP x h\n# TYPE x gauge\nx{v="a\ufffd"} 1\n');
 });
 
 test('families without samples are left out and an empty registry renders nothing', () => {
