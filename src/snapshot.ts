@@ -115,6 +115,15 @@ export interface VodSession {
 }
 
 /** Dispatcharr's live proxy state, as read from Redis. */
+/**
+ * The live channels and VOD sessions as the first batch of live reads finds them, before the clients' hashes: what
+ * the database reads that join the live state need, so they can start while the clients are still being read.
+ */
+export interface LiveChannelSet {
+  readonly channels: readonly Pick<LiveChannel, 'uuid' | 'metadata'>[];
+  readonly vodSessions: readonly VodSession[];
+}
+
 export interface LiveState {
   readonly channels: readonly LiveChannel[];
   readonly vodSessions: readonly VodSession[];

@@ -1,6 +1,6 @@
 /** Reads the parts of one snapshot from the sources, each under the collection's deadline. */
 import { SkipRecorder } from '../skips.js';
-import type { LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
+import type { LiveChannelSet, LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
 import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
 import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
 import { readProgrammes } from '../sources/dispatcharr-programmes.js';
@@ -26,10 +26,18 @@ export interface SnapshotSources {
 }
 
 type DatabasePart = Exclude<PartName, 'database' | 'live'>;
+
+/** What a database read that joins the live state gets: the live channels, and the whole live state once read. */
+interface LiveInput {
+  readonly set: LiveChannelSet;
+  /** Rejects when the live state could not be read to its end. */
+  state(): Promise<LiveState>;
+}
+
 type DatabaseReader<K extends DatabasePart> = (
   db: Queryable,
   level: SchemaLevel,
-  live: LiveState | undefined,
+  live: LiveInput | undefined,
   /** The snapshot's time, epoch seconds. */
   time: number,
   /** Where the reader reports the malformed values it leaves out. */
@@ -44,17 +52,19 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   profiles: (db, level, _live, _time, skips) => readProfiles(db, level, skips),
   liveJoin: async (db, level, live) => {
     if (!live) throw new Error('live state unavailable');
-    const [channels, usernames] = await Promise.all([readLiveChannels(db, level, live), readUsernames(db, live)]);
+    // The join needs the stream profiles and the users the clients name: the whole live state.
+    const state = await live.state();
+    const [channels, usernames] = await Promise.all([readLiveChannels(db, level, state), readUsernames(db, state)]);
     return { channels, usernames };
   },
   programmes: (db, level, live, time) => {
     if (!live) throw new Error('live state unavailable');
-    return readProgrammes(db, level, live, time);
+    return readProgrammes(db, level, live.set, time);
   },
   users: (db, level) => readUsers(db, level),
   vodCatalogue: (db, _level, live, _time, skips) => {
     if (!live) throw new Error('live state unavailable');
-    return readVodCatalogue(db, live, skips);
+    return readVodCatalogue(db, live.set, skips);
   },
   events: (db, level, _live, _time, _skips, sources) => sources.eventLog.advance(db, level),
 };
@@ -122,27 +132,40 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     list: async () => ((await database).ok ? withDeadline(readChannelKeys(sources.db), deadline, 'channel keys') : undefined),
   };
   const liveKeys = { discovery: sources.liveDiscovery, catalogue };
+  // Settles with the live channels once the first batch of live reads is back, or with nothing if the read ends first.
+  let channelsKnown: (set: LiveChannelSet | undefined) => void = () => undefined;
+  const liveChannels = new Promise<LiveChannelSet | undefined>((resolve) => {
+    channelsKnown = resolve;
+  });
   const live = wantsLive
-    ? timed(() => withDeadline(readLiveState(sources.redis, { skips, now: time }, liveKeys), deadline, 'live state')).then((part) => {
-        set('live', part);
-        // A read cut short leaves replies in flight; a fresh connection keeps the next scrape's replies in order.
-        if (!part.ok) sources.redis.drop();
-        return part;
-      })
+    ? timed(() => withDeadline(readLiveState(sources.redis, { skips, now: time }, liveKeys, channelsKnown), deadline, 'live state')).then(
+        (part) => {
+          channelsKnown(undefined);
+          set('live', part);
+          // A read cut short leaves replies in flight; a fresh connection keeps the next scrape's replies in order.
+          if (!part.ok) sources.redis.drop();
+          return part;
+        },
+      )
     : Promise.resolve(undefined);
+  const redisUnavailable = (state: Part<LiveState> | undefined) => `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`;
+  const liveState = async (): Promise<LiveState> => {
+    const state = await live;
+    if (!state?.ok) throw new Error(redisUnavailable(state));
+    return state.value;
+  };
 
   const read = async (name: DatabasePart): Promise<void> => {
     const level = await database;
     if (!level.ok) return set(name, { ok: false, error: `database unavailable: ${level.error}`, seconds: 0 });
-    let liveState: LiveState | undefined;
+    let liveInput: LiveInput | undefined;
     if (NEEDS_LIVE.has(name)) {
-      const state = await live;
-      if (!state?.ok)
-        return set(name, { ok: false, error: `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`, seconds: 0 });
-      liveState = state.value;
+      const channels = await liveChannels;
+      if (!channels) return set(name, { ok: false, error: redisUnavailable(await live), seconds: 0 });
+      liveInput = { set: channels, state: liveState };
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
-    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveState, time, skips, sources), deadline, name)));
+    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveInput, time, skips, sources), deadline, name)));
   };
   const readers = (Object.keys(DATABASE_READERS) as DatabasePart[]).filter((name) => needs.has(name)).map(read);
 

@@ -3,7 +3,7 @@
  * live channel's effective EPG entry the programme on air at the scrape time and the ones just before and
  * after it. No statement at all when nothing is live.
  */
-import { PROGRAMME_TEXT_LIMITS, type ChannelProgrammes, type LiveState, type Programme, type SchemaLevel } from '../snapshot.js';
+import { PROGRAMME_TEXT_LIMITS, type ChannelProgrammes, type LiveChannelSet, type Programme, type SchemaLevel } from '../snapshot.js';
 import type { Queryable } from './postgres.js';
 
 type Slot = 'previous' | 'current' | 'next';
@@ -80,7 +80,7 @@ function programme(row: ProgrammeRow): Programme {
  * override's first, Dispatcharr v0.25+) has a programme on air. Channels without EPG data or without a
  * current programme are left out.
  */
-export async function readProgrammes(db: Queryable, level: SchemaLevel, live: LiveState, now: number): Promise<ChannelProgrammes[]> {
+export async function readProgrammes(db: Queryable, level: SchemaLevel, live: LiveChannelSet, now: number): Promise<ChannelProgrammes[]> {
   if (live.channels.length === 0) return [];
   const sql = level.channelOverrides
     ? statement('COALESCE(o.epg_data_id, c.epg_data_id)', 'LEFT JOIN dispatcharr_channels_channeloverride o ON o.channel_id = c.id')

@@ -9,6 +9,7 @@ import {
   type ClientField,
   type Fields,
   type LiveChannel,
+  type LiveChannelSet,
   type LiveState,
   METADATA_FIELDS,
   type MetadataField,
@@ -112,10 +113,25 @@ function liveChannels(
   return live;
 }
 
+/** The channels whose metadata hash exists, with it, in the order they were read. */
+function channelSet(channels: readonly ChannelRead[], vod: readonly HashEntry<VodField>[]): LiveChannelSet {
+  const found: { uuid: string; metadata: Fields<MetadataField> }[] = [];
+  for (const { uuid, metadata } of channels) {
+    const value = metadata.get();
+    if (value) found.push({ uuid, metadata: value });
+  }
+  return { channels: found, vodSessions: idsAndFields(present(vod)) };
+}
+
+/**
+ * `onChannelSet` hears the live channels and VOD sessions once the first batch is back, while the clients' hashes
+ * are still to be read: the database reads that join them need no more, and can start then.
+ */
 export async function readLiveState(
   redis: Pick<RedisSource, 'roundTrips' | 'scanAll' | 'pipeline'>,
   checks: LiveChecks = { skips: new SkipRecorder(), now: Date.now() / 1000 },
   keys: LiveKeys = { discovery: new LiveDiscovery() },
+  onChannelSet?: (set: LiveChannelSet) => void,
 ): Promise<LiveState> {
   const { skips, now } = checks;
   const startTrips = redis.roundTrips;
@@ -132,6 +148,7 @@ export async function readLiveState(
   const scannedProfiles = found.streamProfileKeys && mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY, skips);
   if (found.mode === 'direct') vodWalk.page(first);
   await first.run(redis);
+  onChannelSet?.(channelSet(channels, vod));
 
   // Client hashes are named by the set members, so they can only be asked for once the first batch is back.
   const second = new Batch();

@@ -10,7 +10,7 @@
  */
 import { parseNumber } from '../collectors/live-view.js';
 import { SkipRecorder } from '../skips.js';
-import { PROGRAMME_TEXT_LIMITS, type LiveState } from '../snapshot.js';
+import { PROGRAMME_TEXT_LIMITS, type LiveChannelSet } from '../snapshot.js';
 import type { VodContent } from '../snapshot-vod.js';
 import type { Queryable } from './postgres.js';
 
@@ -81,7 +81,7 @@ interface Wanted {
 }
 
 /** The streaming sessions (at least one open response) whose content can be looked up. */
-function wanted(live: LiveState): Wanted[] {
+function wanted(live: LiveChannelSet): Wanted[] {
   return live.vodSessions.flatMap((session) => {
     const f = session.fields;
     if (Math.trunc(parseNumber(f.active_streams) ?? 0) <= 0) return [];
@@ -140,7 +140,11 @@ function checkDimensions(wanted: Wanted, row: CatalogueRow, skips: SkipRecorder)
 }
 
 /** Catalogue entries of the streaming VOD sessions, in session order; sessions whose content is not found are left out. */
-export async function readVodCatalogue(db: Queryable, live: LiveState, skips: SkipRecorder = new SkipRecorder()): Promise<VodContent[]> {
+export async function readVodCatalogue(
+  db: Queryable,
+  live: LiveChannelSet,
+  skips: SkipRecorder = new SkipRecorder(),
+): Promise<VodContent[]> {
   const sessions = wanted(live);
   if (sessions.length === 0) return [];
   const rows = await db.query<CatalogueRow>(STATEMENT, [

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { readLiveState } from '../../src/sources/dispatcharr-redis.js';
 import { Batch, Slot } from '../../src/sources/redis-batch.js';
 import { RespError, type RespValue } from '../../src/sources/resp.js';
-import { CLIENT_FIELDS, METADATA_FIELDS, VOD_FIELDS } from '../../src/snapshot.js';
+import { CLIENT_FIELDS, type LiveChannelSet, METADATA_FIELDS, VOD_FIELDS } from '../../src/snapshot.js';
 
 type Command = readonly string[];
 
@@ -135,7 +135,8 @@ test('live state: the commands of both batches, in order, and what is made of th
     'vod_persistent_connection:vod_2', // likewise
   ].reverse();
   const redis = fakeRedis(scanned, store);
-  const state = await readLiveState(redis);
+  const heard: { set: LiveChannelSet; pipelinesSent: number }[] = [];
+  const state = await readLiveState(redis, undefined, undefined, (set) => heard.push({ set, pipelinesSent: redis.sent.length }));
 
   const metadata = (key: string) => ['HMGET', key, ...METADATA_FIELDS];
   const client = (key: string) => ['HMGET', key, ...CLIENT_FIELDS];
@@ -186,6 +187,13 @@ test('live state: the commands of both batches, in order, and what is made of th
     roundTrips: 4,
     discovery: { mode: 'scan', keyspace: Object.keys(store).length },
   });
+  // The channels and VOD sessions are heard once, when the first batch is back and before the clients are asked for.
+  assert.deepEqual(heard, [
+    {
+      set: { channels: state.channels.map(({ uuid, metadata }) => ({ uuid, metadata })), vodSessions: state.vodSessions },
+      pipelinesSent: 2,
+    },
+  ]);
 });
 
 test('live state: an idle Redis takes two round trips (DBSIZE, one SCAN page), channels without clients three', async () => {

@@ -1,0 +1,74 @@
+/**
+ * The database reads that join the live channels without their clients (the programmes on air, the VOD catalogue)
+ * start once the first batch of live reads has found the channels, not after the clients' hashes: on real PostgreSQL
+ * and Redis, the batch that reads the clients is held back until the programmes and the catalogue have arrived, and they
+ * arrive first,
+ * the same as in a collection nothing holds back.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type SnapshotSources, startCollection } from '../../src/scrape/load-snapshot.js';
+import type { PartName, Snapshot } from '../../src/snapshot.js';
+import type { RedisSource } from '../../src/sources/redis.js';
+import { writeLiveScenario } from '../fixtures/live-scenario.js';
+import { openSeededSources, type SeededSources, snapshotSources } from '../support/sources.js';
+
+/** Longest the held-back batch waits: a collection that reads the programmes only after the clients gets them then. */
+const HOLD_LIMIT_MS = 3_000;
+const NEEDS: ReadonlySet<PartName> = new Set(['live', 'liveJoin', 'programmes', 'vodCatalogue']);
+
+/** The source with every pipeline that reads a client hash sent only once `release` settles (or the limit passes). */
+function holdingClientReads(redis: RedisSource, release: Promise<void>): RedisSource {
+  const held = Object.create(redis) as RedisSource;
+  held.pipeline = async (commands) => {
+    const list = Array.isArray(commands) ? (commands as readonly (readonly string[])[]) : [];
+    if (list.some((command) => command[0] === 'HMGET' && command[1]?.includes(':clients:'))) {
+      await Promise.race([release, new Promise((resolve) => setTimeout(resolve, HOLD_LIMIT_MS))]);
+    }
+    return redis.pipeline(commands);
+  };
+  return held;
+}
+
+function partValue(snapshot: Snapshot, name: PartName): unknown {
+  const part = snapshot.parts[name];
+  if (!part?.ok) throw new Error(`${name} not read: ${part && !part.ok ? part.error : 'missing'}`);
+  return part.value;
+}
+
+describe('the reads that join the live channels start before the clients are read', () => {
+  let opened: SeededSources;
+
+  before(async () => {
+    opened = await openSeededSources('v0.29', 'live_join_order');
+    await writeLiveScenario(opened.writer, 'live:', opened.data, true);
+  });
+  after(() => opened.close());
+
+  test('programmes and the VOD catalogue arrive while the clients are held back, and match an unhindered collection', async () => {
+    let joinsRead: () => void = () => undefined;
+    const release = new Promise<void>((resolve) => {
+      joinsRead = resolve;
+    });
+    const sources: SnapshotSources = snapshotSources(opened.source, holdingClientReads(opened.redis, release));
+    const collection = startCollection(sources, NEEDS, Date.now() + 10_000);
+    const order: string[] = [];
+    collection.onPart?.((soFar) => {
+      for (const name of Object.keys(soFar.parts)) if (!order.includes(name)) order.push(name);
+      if ('programmes' in soFar.parts && 'vodCatalogue' in soFar.parts) joinsRead();
+    });
+    const held = await collection.done;
+    assert.ok(order.indexOf('programmes') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
+    assert.ok(order.indexOf('vodCatalogue') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
+    assert.ok(order.indexOf('liveJoin') > order.indexOf('live'), 'the join waits for the clients (their users)');
+
+    const free = await startCollection(snapshotSources(opened.source, opened.redis), NEEDS, Date.now() + 10_000).done;
+    for (const name of ['programmes', 'vodCatalogue', 'liveJoin'] as const)
+      assert.deepEqual(partValue(held, name), partValue(free, name), name);
+    // The first collection also opened the connection: one more round trip, the same state.
+    const withoutTrips = (snapshot: Snapshot) => ({ ...(partValue(snapshot, 'live') as object), roundTrips: 0 });
+    assert.deepEqual(withoutTrips(held), withoutTrips(free));
+    assert.ok((partValue(held, 'programmes') as unknown[]).length > 0, 'programmes on air were read');
+    assert.ok((partValue(held, 'vodCatalogue') as unknown[]).length > 0, 'the VOD catalogue was read');
+  });
+});
