@@ -122,6 +122,7 @@ export interface VodSession {
 export interface LiveChannelSet {
   readonly channels: readonly Pick<LiveChannel, 'uuid' | 'metadata'>[];
   readonly vodSessions: readonly VodSession[];
+  readonly reservedStreams: LiveState['reservedStreams'];
 }
 
 export interface LiveState {

@@ -190,7 +190,11 @@ test('live state: the commands of both batches, in order, and what is made of th
   // The channels and VOD sessions are heard once, when the first batch is back and before the clients are asked for.
   assert.deepEqual(heard, [
     {
-      set: { channels: state.channels.map(({ uuid, metadata }) => ({ uuid, metadata })), vodSessions: state.vodSessions },
+      set: {
+        channels: state.channels.map(({ uuid, metadata }) => ({ uuid, metadata })),
+        vodSessions: state.vodSessions,
+        reservedStreams: state.reservedStreams,
+      },
       pipelinesSent: 2,
     },
   ]);
