@@ -122,7 +122,6 @@ export interface VodSession {
 export interface LiveChannelSet {
   readonly channels: readonly Pick<LiveChannel, 'uuid' | 'metadata'>[];
   readonly vodSessions: readonly VodSession[];
-  readonly reservedStreams: LiveState['reservedStreams'];
 }
 
 export interface LiveState {

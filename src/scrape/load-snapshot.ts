@@ -2,7 +2,7 @@
 import { SkipRecorder } from '../skips.js';
 import type { LiveChannelSet, LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
 import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
-import { needsStreamProfiles, readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
+import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
 import { readProgrammes } from '../sources/dispatcharr-programmes.js';
 import { liveKeyPrefix, readChannelKeys } from '../sources/dispatcharr-channel-keys.js';
 import { readLiveState } from '../sources/dispatcharr-redis.js';
@@ -52,12 +52,9 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   profiles: (db, level, _live, _time, skips) => readProfiles(db, level, skips),
   liveJoin: async (db, level, live) => {
     if (!live) throw new Error('live state unavailable');
-    // The channels are joined once known, unless one lacks its M3U profile (the second batch reads the fallback); the
-    // users the clients name, once the clients are read.
-    const joined = needsStreamProfiles(live.set.channels)
-      ? live.state().then((state) => readLiveChannels(db, level, state))
-      : readLiveChannels(db, level, { ...live.set, streamProfiles: {} });
-    const [channels, usernames] = await Promise.all([joined, live.state().then((state) => readUsernames(db, state))]);
+    // The join needs the stream profiles and the users the clients name: the whole live state.
+    const state = await live.state();
+    const [channels, usernames] = await Promise.all([readLiveChannels(db, level, state), readUsernames(db, state)]);
     return { channels, usernames };
   },
   programmes: (db, level, live, time) => {

@@ -3,7 +3,7 @@
  * Dispatcharr's tables, and one finds the usernames of logged-in viewers, whatever their numbers.
  * Ids from Redis are validated here before they reach SQL as parameters.
  */
-import type { LiveChannelRow, LiveChannelSet, LiveState, SchemaLevel } from '../snapshot.js';
+import type { LiveChannelRow, LiveState, SchemaLevel } from '../snapshot.js';
 import type { Queryable } from './postgres.js';
 
 function idOrNull(text: string | undefined): number | null {
@@ -30,26 +30,13 @@ interface LiveChannelResult {
 }
 
 /**
- * Whether the join needs the `stream_profile:` keys: only for a channel whose metadata names no M3U profile (Dispatcharr
- * writes `m3u_profile` in every version, so only a malformed or half-written hash lacks it).
- */
-export function needsStreamProfiles(channels: LiveChannelSet['channels']): boolean {
-  return channels.some(({ metadata }) => idOrNull(metadata.m3u_profile) === null);
-}
-
-/**
  * One statement for every live channel at once: effective name, number, logo and group, the stream
  * playing (metadata, else the reservation), its provider, the M3U profile holding the connection
  * (metadata, else `stream_profile:<stream>`), the stream profile (metadata, else the channel's, else
  * Dispatcharr's default), and the stream's place in the
  * channel's failover list. Channels that no longer exist in the database drop out of the join.
  */
-export async function readLiveChannels(
-  db: Queryable,
-  level: SchemaLevel,
-  // The channels, and the streams and profiles their metadata may lack.
-  live: Pick<LiveState, 'reservedStreams' | 'streamProfiles'> & { readonly channels: LiveChannelSet['channels'] },
-): Promise<LiveChannelRow[]> {
+export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: LiveState): Promise<LiveChannelRow[]> {
   if (live.channels.length === 0) return [];
   const uuids: string[] = [];
   const streamIds: (number | null)[] = [];

@@ -114,17 +114,13 @@ function liveChannels(
 }
 
 /** The channels whose metadata hash exists, with it, in the order they were read. */
-function channelSet(
-  channels: readonly ChannelRead[],
-  vod: readonly HashEntry<VodField>[],
-  reservedStreams: LiveChannelSet['reservedStreams'],
-): LiveChannelSet {
+function channelSet(channels: readonly ChannelRead[], vod: readonly HashEntry<VodField>[]): LiveChannelSet {
   const found: { uuid: string; metadata: Fields<MetadataField> }[] = [];
   for (const { uuid, metadata } of channels) {
     const value = metadata.get();
     if (value) found.push({ uuid, metadata: value });
   }
-  return { channels: found, vodSessions: idsAndFields(present(vod)), reservedStreams };
+  return { channels: found, vodSessions: idsAndFields(present(vod)) };
 }
 
 /**
@@ -152,7 +148,7 @@ export async function readLiveState(
   const scannedProfiles = found.streamProfileKeys && mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY, skips);
   if (found.mode === 'direct') vodWalk.page(first);
   await first.run(redis);
-  onChannelSet?.(channelSet(channels, vod, reservedStreams.get()));
+  onChannelSet?.(channelSet(channels, vod));
 
   // Client hashes are named by the set members, so they can only be asked for once the first batch is back.
   const second = new Batch();

@@ -1,14 +1,14 @@
 /**
- * The database reads that join the live channels (the programmes on air, the VOD catalogue, the channels' own join)
+ * The database reads that join the live channels without their clients (the programmes on air, the VOD catalogue)
  * start once the first batch of live reads has found the channels, not after the clients' hashes: on real PostgreSQL
- * and Redis, the batch that reads the clients is held back until the programmes and the catalogue have arrived, and
- * they arrive first, the same as in a collection nothing holds back. The join alone waits for the clients when a
- * channel's metadata names no M3U profile: the second batch reads it from the stream's `stream_profile:` key.
+ * and Redis, the batch that reads the clients is held back until the programmes and the catalogue have arrived, and they
+ * arrive first,
+ * the same as in a collection nothing holds back.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadSnapshot, type SnapshotSources, startCollection } from '../../src/scrape/load-snapshot.js';
-import type { LiveJoin, PartName, Snapshot } from '../../src/snapshot.js';
+import { type SnapshotSources, startCollection } from '../../src/scrape/load-snapshot.js';
+import type { PartName, Snapshot } from '../../src/snapshot.js';
 import type { RedisSource } from '../../src/sources/redis.js';
 import { writeLiveScenario } from '../fixtures/live-scenario.js';
 import { openSeededSources, type SeededSources, snapshotSources } from '../support/sources.js';
@@ -70,17 +70,5 @@ describe('the reads that join the live channels start before the clients are rea
     assert.deepEqual(withoutTrips(held), withoutTrips(free));
     assert.ok((partValue(held, 'programmes') as unknown[]).length > 0, 'programmes on air were read');
     assert.ok((partValue(held, 'vodCatalogue') as unknown[]).length > 0, 'the VOD catalogue was read');
-  });
-
-  test('a channel whose metadata lacks its M3U profile is joined with the profile its stream_profile key holds', async () => {
-    const { data, writer } = opened;
-    const collect = async () =>
-      partValue(await loadSnapshot(snapshotSources(opened.source, opened.redis), NEEDS, Date.now() + 10_000), 'liveJoin');
-    const sports = (join: unknown) => (join as LiveJoin).channels.find((row) => row.uuid === data.channels.sports.uuid);
-    const before = sports(await collect());
-    assert.ok(before?.profileId, 'the metadata names a profile');
-    await writer.run(['HDEL', `live:channel:${data.channels.sports.uuid}:metadata`, 'm3u_profile']);
-    // Read once the clients' batch is back: the stream's stream_profile key names the same profile (the fixture's).
-    assert.deepEqual(sports(await collect()), before);
   });
 });
