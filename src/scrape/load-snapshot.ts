@@ -52,7 +52,7 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   profiles: (db, level, _live, _time, skips) => readProfiles(db, level, skips),
   liveJoin: async (db, level, live) => {
     if (!live) throw new Error('live state unavailable');
-    // The join needs the stream profiles and the users the clients name: the whole live state.
+    // The stream profiles and the users the clients name: the whole live state, read by now.
     const state = await live.state();
     const [channels, usernames] = await Promise.all([readLiveChannels(db, level, state), readUsernames(db, state)]);
     return { channels, usernames };
@@ -162,6 +162,8 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     if (NEEDS_LIVE.has(name)) {
       const channels = await liveChannels;
       if (!channels) return set(name, { ok: false, error: redisUnavailable(await live), seconds: 0 });
+      // The join needs the whole live state: it waits for it here, so its time (in collector durations) is its own.
+      if (name === 'liveJoin') await live;
       liveInput = { set: channels, state: liveState };
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
