@@ -114,7 +114,6 @@ export interface VodSession {
   readonly fields: Fields<VodField>;
 }
 
-/** Dispatcharr's live proxy state, as read from Redis. */
 /**
  * The live channels and VOD sessions as the first batch of live reads finds them, before the clients' hashes: what
  * the database reads that join the live state need, so they can start while the clients are still being read.
@@ -124,6 +123,7 @@ export interface LiveChannelSet {
   readonly vodSessions: readonly VodSession[];
 }
 
+/** Dispatcharr's live proxy state, as read from Redis. */
 export interface LiveState {
   readonly channels: readonly LiveChannel[];
   readonly vodSessions: readonly VodSession[];

@@ -69,8 +69,10 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   events: (db, level, _live, _time, _skips, sources) => sources.eventLog.advance(db, level),
 };
 
-/** Database parts that also need the live state from Redis. */
+/** Database parts that also need the live state from Redis: its channels, read in its first batch. */
 const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin', 'programmes', 'vodCatalogue']);
+/** Of those, the parts that need the whole live state (the clients, the stream profiles): they start once it is read. */
+const NEEDS_WHOLE_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin']);
 
 async function timed<T>(read: () => Promise<T>): Promise<Part<T>> {
   const started = performance.now();
@@ -162,8 +164,8 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     if (NEEDS_LIVE.has(name)) {
       const channels = await liveChannels;
       if (!channels) return set(name, { ok: false, error: redisUnavailable(await live), seconds: 0 });
-      // The join needs the whole live state: it waits for it here, so its time (in collector durations) is its own.
-      if (name === 'liveJoin') await live;
+      // Waited for here, not in the read, so the part's time (in collector durations) is its own.
+      if (NEEDS_WHOLE_LIVE.has(name)) await live;
       liveInput = { set: channels, state: liveState };
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;

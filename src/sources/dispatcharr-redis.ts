@@ -113,14 +113,14 @@ function liveChannels(
   return live;
 }
 
-/** The channels whose metadata hash exists, with it, in the order they were read. */
-function channelSet(channels: readonly ChannelRead[], vod: readonly HashEntry<VodField>[]): LiveChannelSet {
+/** The channels whose metadata hash exists, with it, in the order they were read, and the VOD sessions found. */
+function channelSet(channels: readonly ChannelRead[], vodSessions: LiveChannelSet['vodSessions']): LiveChannelSet {
   const found: { uuid: string; metadata: Fields<MetadataField> }[] = [];
   for (const { uuid, metadata } of channels) {
     const value = metadata.get();
     if (value) found.push({ uuid, metadata: value });
   }
-  return { channels: found, vodSessions: idsAndFields(present(vod)) };
+  return { channels: found, vodSessions };
 }
 
 /**
@@ -148,7 +148,9 @@ export async function readLiveState(
   const scannedProfiles = found.streamProfileKeys && mget(first, found.streamProfileKeys, STREAM_PROFILE_KEY, skips);
   if (found.mode === 'direct') vodWalk.page(first);
   await first.run(redis);
-  onChannelSet?.(channelSet(channels, vod));
+  const vodFound = present(vod);
+  const vodSessions = idsAndFields(vodFound);
+  onChannelSet?.(channelSet(channels, vodSessions));
 
   // Client hashes are named by the set members, so they can only be asked for once the first batch is back.
   const second = new Batch();
@@ -157,12 +159,11 @@ export async function readLiveState(
   await second.run(redis);
 
   const live = liveChannels(channels, clients, lastData.get(), checks);
-  const vodSessions = present(vod);
   for (const { key, fields } of vod) if (!fields.get()) vodWalk.forget(key);
-  for (const session of vodSessions) checkFields(VOD_KINDS, session.fields, session.key, now, skips);
+  for (const session of vodFound) checkFields(VOD_KINDS, session.fields, session.key, now, skips);
   return {
     channels: live,
-    vodSessions: idsAndFields(vodSessions),
+    vodSessions,
     reservedStreams: reservedStreams.get(),
     streamProfiles: streamProfiles.get(),
     roundTrips: redis.roundTrips - startTrips,

@@ -81,9 +81,8 @@ function assertRoundTrip(families: readonly MetricFamily[], text: string, transf
   assert.deepEqual([...parsed.keys()], [...produced.keys()], 'the same families, in the same order');
   for (const [name, series] of produced) {
     const back = (parsed.get(name)?.samples ?? []).map((s) => Object.entries(s.labels));
-    const expected = series;
-    assert.equal(back.length, expected.length, `${name}: as many series as produced`);
-    for (const [i, entries] of expected.entries()) assert.deepStrictEqual(back[i], entries, `${name} series ${i}: labels byte for byte`);
+    assert.equal(back.length, series.length, `${name}: as many series as produced`);
+    for (const [i, entries] of series.entries()) assert.deepStrictEqual(back[i], entries, `${name} series ${i}: labels byte for byte`);
   }
 }
 
