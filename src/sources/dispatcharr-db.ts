@@ -116,9 +116,14 @@ export async function readEpgSources(db: Queryable): Promise<EpgSource[]> {
  * Channel counts. "Enabled" follows Dispatcharr's default output (/output/m3u without a profile): every
  * channel not hidden from output (the column exists from v0.25; before, every channel is served). Per
  * channel profile: the channels enabled in it and not hidden, what that profile's output serves.
+ *
+ * A profile's count is its enabled memberships less those of hidden channels: hidden channels are few and found by
+ * their index, where joining every membership to its channel hashed the whole channel table (20,000 channels, 40,000
+ * memberships: 22-28 ms against 32-38).
  */
 export async function readChannelCounts(db: Queryable, level: SchemaLevel): Promise<ChannelCounts> {
   const served = level.hiddenFromOutputColumn ? 'NOT c.hidden_from_output' : 'true';
+  const unserved = level.hiddenFromOutputColumn ? 'c.hidden_from_output' : 'false';
   const rows = await db.query<{
     total: number;
     enabled: number;
@@ -126,17 +131,24 @@ export async function readChannelCounts(db: Queryable, level: SchemaLevel): Prom
     profiles: { id: string; name: string; enabled: number }[];
   }>(
     `WITH counts AS (SELECT count(*) AS total, count(*) FILTER (WHERE ${served}) AS enabled FROM dispatcharr_channels_channel c),
-     per_profile AS (
+     members AS (
        SELECT m.channel_profile_id, count(*) AS enabled
          FROM dispatcharr_channels_channelprofilemembership m
-         JOIN dispatcharr_channels_channel c ON c.id = m.channel_id
-        WHERE m.enabled AND ${served}
+        WHERE m.enabled
+        GROUP BY m.channel_profile_id),
+     unserved AS (
+       SELECT m.channel_profile_id, count(*) AS enabled
+         FROM dispatcharr_channels_channel c
+         JOIN dispatcharr_channels_channelprofilemembership m ON m.channel_id = c.id
+        WHERE m.enabled AND ${unserved}
         GROUP BY m.channel_profile_id)
      SELECT counts.total::int AS total, counts.enabled::int AS enabled,
             (SELECT count(*) FROM dispatcharr_channels_channelgroup)::int AS groups,
-            (SELECT COALESCE(json_agg(json_build_object('id', cp.id::text, 'name', cp.name, 'enabled', COALESCE(pp.enabled, 0)) ORDER BY cp.id), '[]'::json)
+            (SELECT COALESCE(json_agg(json_build_object('id', cp.id::text, 'name', cp.name,
+                                                        'enabled', COALESCE(pm.enabled, 0) - COALESCE(pu.enabled, 0)) ORDER BY cp.id), '[]'::json)
                FROM dispatcharr_channels_channelprofile cp
-               LEFT JOIN per_profile pp ON pp.channel_profile_id = cp.id) AS profiles
+               LEFT JOIN members pm ON pm.channel_profile_id = cp.id
+               LEFT JOIN unserved pu ON pu.channel_profile_id = cp.id) AS profiles
        FROM counts`,
   );
   const row = rows[0];

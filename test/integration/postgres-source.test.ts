@@ -90,6 +90,45 @@ for (const version of ['v0.15', 'v0.29'] as SchemaVersion[]) {
       }
     });
 
+    test('a profile counts its enabled members that are not hidden; hidden or disabled members count nowhere', async () => {
+      const fresh = await createTestDatabase(version, 'hiddenmembers');
+      const freshSource = new PostgresSource(postgresConfig(fresh.url), silentLogger);
+      try {
+        const hiddenColumn = version === 'v0.29';
+        const channel = (name: string, hidden: boolean) =>
+          fresh.insert('dispatcharr_channels_channel', {
+            name,
+            uuid: crypto.randomUUID(),
+            ...(hiddenColumn ? { hidden_from_output: hidden } : {}),
+          });
+        const shown = await channel('Shown', false);
+        const hiddenOn = await channel('Hidden, enabled', true);
+        const hiddenOff = await channel('Hidden, disabled', true);
+        const both = await fresh.insert('dispatcharr_channels_channelprofile', { name: 'Both' });
+        const onlyHidden = await fresh.insert('dispatcharr_channels_channelprofile', { name: 'Only hidden' });
+        const member = (channelId: string, profileId: string, enabled: boolean) =>
+          fresh.insert('dispatcharr_channels_channelprofilemembership', { channel_id: channelId, channel_profile_id: profileId, enabled });
+        await member(shown, both, true);
+        await member(hiddenOn, both, true);
+        await member(hiddenOff, both, false);
+        await member(hiddenOn, onlyHidden, true);
+        await member(hiddenOff, onlyHidden, false);
+        // Before v0.25 nothing is hidden: every enabled membership is served.
+        assert.deepEqual(await readChannelCounts(freshSource, await readSchemaLevel(freshSource)), {
+          total: 3,
+          enabled: hiddenColumn ? 1 : 3,
+          groups: 0,
+          profiles: [
+            { id: both, name: 'Both', enabled: hiddenColumn ? 1 : 2 },
+            { id: onlyHidden, name: 'Only hidden', enabled: hiddenColumn ? 0 : 1 },
+          ],
+        });
+      } finally {
+        await freshSource.close();
+        await fresh.drop();
+      }
+    });
+
     test('expiry comes from the exp_date column where it exists, else from the XC user_info', async () => {
       const profiles = await readProfiles(source, await readSchemaLevel(source));
       const byId = new Map(profiles.map((p) => [p.id, p]));
