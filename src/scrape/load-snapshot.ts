@@ -27,11 +27,11 @@ export interface SnapshotSources {
 
 type DatabasePart = Exclude<PartName, 'database' | 'live'>;
 
-/** What a database read that joins the live state gets: the live channels, and the whole live state once read. */
+/** What a database read that joins the live state gets: the live channels, and the whole live state if it needs it. */
 interface LiveInput {
   readonly set: LiveChannelSet;
-  /** Rejects when the live state could not be read to its end. */
-  state(): Promise<LiveState>;
+  /** Given to the parts in NEEDS_WHOLE_LIVE only, once read. */
+  readonly state?: LiveState;
 }
 
 type DatabaseReader<K extends DatabasePart> = (
@@ -51,9 +51,9 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   channelCounts: (db, level) => readChannelCounts(db, level),
   profiles: (db, level, _live, _time, skips) => readProfiles(db, level, skips),
   liveJoin: async (db, level, live) => {
-    if (!live) throw new Error('live state unavailable');
-    // The stream profiles and the users the clients name: the whole live state, read by now.
-    const state = await live.state();
+    // The stream profiles and the users the clients name: the whole live state.
+    const state = live?.state;
+    if (!state) throw new Error('live state unavailable');
     const [channels, usernames] = await Promise.all([readLiveChannels(db, level, state), readUsernames(db, state)]);
     return { channels, usernames };
   },
@@ -150,12 +150,11 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
         },
       )
     : Promise.resolve(undefined);
-  const redisUnavailable = (state: Part<LiveState> | undefined) => `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`;
-  const liveState = async (): Promise<LiveState> => {
-    const state = await live;
-    if (!state?.ok) throw new Error(redisUnavailable(state));
-    return state.value;
-  };
+  const redisUnavailable = (state: Part<LiveState> | undefined): Part<never> => ({
+    ok: false,
+    error: `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`,
+    seconds: 0,
+  });
 
   const read = async (name: DatabasePart): Promise<void> => {
     const level = await database;
@@ -163,10 +162,14 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     let liveInput: LiveInput | undefined;
     if (NEEDS_LIVE.has(name)) {
       const channels = await liveChannels;
-      if (!channels) return set(name, { ok: false, error: redisUnavailable(await live), seconds: 0 });
-      // Waited for here, not in the read, so the part's time (in collector durations) is its own.
-      if (NEEDS_WHOLE_LIVE.has(name)) await live;
-      liveInput = { set: channels, state: liveState };
+      if (!channels) return set(name, redisUnavailable(await live));
+      liveInput = { set: channels };
+      if (NEEDS_WHOLE_LIVE.has(name)) {
+        // Waited for here, not in the read, so the part's time (in collector durations) is its own.
+        const state = await live;
+        if (!state?.ok) return set(name, redisUnavailable(state));
+        liveInput = { set: channels, state: state.value };
+      }
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
     set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveInput, time, skips, sources), deadline, name)));

@@ -123,7 +123,6 @@ export async function readEpgSources(db: Queryable): Promise<EpgSource[]> {
  */
 export async function readChannelCounts(db: Queryable, level: SchemaLevel): Promise<ChannelCounts> {
   const served = level.hiddenFromOutputColumn ? 'NOT c.hidden_from_output' : 'true';
-  const unserved = level.hiddenFromOutputColumn ? 'c.hidden_from_output' : 'false';
   const rows = await db.query<{
     total: number;
     enabled: number;
@@ -140,7 +139,7 @@ export async function readChannelCounts(db: Queryable, level: SchemaLevel): Prom
        SELECT m.channel_profile_id, count(*) AS enabled
          FROM dispatcharr_channels_channel c
          JOIN dispatcharr_channels_channelprofilemembership m ON m.channel_id = c.id
-        WHERE m.enabled AND ${unserved}
+        WHERE m.enabled AND NOT (${served})
         GROUP BY m.channel_profile_id)
      SELECT counts.total::int AS total, counts.enabled::int AS enabled,
             (SELECT count(*) FROM dispatcharr_channels_channelgroup)::int AS groups,

@@ -2,8 +2,7 @@
  * The database reads that join the live channels without their clients (the programmes on air, the VOD catalogue)
  * start once the first batch of live reads has found the channels, not after the clients' hashes: on real PostgreSQL
  * and Redis, the batch that reads the clients is held back until the programmes and the catalogue have arrived, and they
- * arrive first,
- * the same as in a collection nothing holds back.
+ * arrive first, the same as in a collection nothing holds back.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
