@@ -35,6 +35,8 @@ interface LiveChannelResult {
  * (metadata, else `stream_profile:<stream>`), the stream profile (metadata, else the channel's, else
  * Dispatcharr's default), and the stream's place in the
  * channel's failover list. Channels that no longer exist in the database drop out of the join.
+ * Each live channel is found by its own probe of the unique uuid index (LATERAL, LIMIT 1): a plain join let the
+ * planner hash the whole channel table, 6 of the statement's 15 ms on 20,004 channels with 503 live.
  */
 export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: LiveState): Promise<LiveChannelRow[]> {
   if (live.channels.length === 0) return [];
@@ -78,7 +80,7 @@ export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: 
               ${effective.group} AS group_id, ${effective.profile} AS channel_stream_profile,
               COALESCE(l.meta_stream, ($5::jsonb ->> c.id::text)::bigint) AS stream_id
          FROM live l
-         JOIN dispatcharr_channels_channel c ON c.uuid = l.uuid
+         JOIN LATERAL (SELECT * FROM dispatcharr_channels_channel WHERE uuid = l.uuid LIMIT 1) c ON true
          ${effective.join}
      ), ranked AS (
        SELECT cs.channel_id, cs.stream_id,

@@ -39,6 +39,17 @@ test('a repeated series is written once, the first one wins', () => {
   assert.equal(text, '# HELP m h\n# TYPE m gauge\nm{a="x"} 1\nm{a="y"} 3\n');
 });
 
+test('sets sharing their first value are told apart by the rest, repeats written once, however many share it', () => {
+  // Twelve distinct sets start with p="same", more than a handful, and each comes again as a new object later on.
+  const distinct = Array.from({ length: 12 }, (_, i) => ({ p: 'same', id: String(i) }));
+  const samples = [...distinct.map((labels, i) => sample(i, labels)), ...distinct.map((labels, i) => sample(100 + i, { ...labels }))];
+  samples.push(sample(200, { p: 'same' }), sample(201, { p: 'same' }), sample(202, { p: 'other', id: '0' }));
+  const lines = renderExposition([gauge('m', 'h', samples)])
+    .split('\n')
+    .slice(2, -1);
+  assert.deepEqual(lines, [...distinct.map((_, i) => `m{p="same",id="${i}"} ${i}`), 'm{p="same"} 200', 'm{p="other",id="0"} 202']);
+});
+
 test('label values that differ only in lone surrogates are one series on the wire, written once', () => {
   // UTF-8 writes each lone surrogate as U+FFFD, so these three are the same bytes: a second line would be a duplicate.
   const family = gauge('x', 'h', [sample(1, { v: 'a\ud800' }), sample(2, { v: 'a\udc00' }), sample(3, { v: 'a\ufffd' })]);
