@@ -50,8 +50,11 @@ function renderLabels(labels: Labels): string {
     parts[n + 1] = escapeLabelValue(labels[name] ?? '');
     n += 2;
   }
-  firstValue = n === 0 ? '' : (parts[1] as string);
-  if (n === 0) return '';
+  if (n === 0) {
+    firstValue = '';
+    return '';
+  }
+  firstValue = parts[1] as string;
   parts[n] = '"}';
   parts.length = n + 1;
   const text = parts.join('') as string & WellFormed;
@@ -79,7 +82,7 @@ export class LabelTexts {
   /**
    * Records by their first label value. Sets with the same text have the same first value, so a text is looked for
    * among the few records that share it, not by the whole text: hashing every text (2 million characters on a large
-   * installation) was a quarter of the time spent on label sets.
+   * installation) was a fifth of the time spent on label sets.
    */
   private readonly byFirstValue = new Map<string, Bucket>();
   private blocks = 0;
