@@ -50,6 +50,13 @@ test('sets sharing their first value are told apart by the rest, repeats written
   assert.deepEqual(lines, [...distinct.map((_, i) => `m{p="same",id="${i}"} ${i}`), 'm{p="same"} 200', 'm{p="other",id="0"} 202']);
 });
 
+test('a few sets sharing a first value: a repeat of any of them, as a new object, is written once', () => {
+  const samples = [sample(1, { p: 's', id: 'a' }), sample(2, { p: 's', id: 'b' }), sample(3, { p: 's', id: 'c' })];
+  samples.push(sample(4, { p: 's', id: 'b' }), sample(5, { p: 's', id: 'a' }));
+  const text = renderExposition([gauge('m', 'h', samples)]);
+  assert.equal(text, '# HELP m h\n# TYPE m gauge\nm{p="s",id="a"} 1\nm{p="s",id="b"} 2\nm{p="s",id="c"} 3\n');
+});
+
 test('label values that differ only in lone surrogates are one series on the wire, written once', () => {
   // UTF-8 writes each lone surrogate as U+FFFD, so these three are the same bytes: a second line would be a duplicate.
   const family = gauge('x', 'h', [sample(1, { v: 'a\ud800' }), sample(2, { v: 'a\udc00' }), sample(3, { v: 'a\ufffd' })]);
