@@ -121,6 +121,8 @@ export interface VodSession {
 export interface LiveChannelSet {
   readonly channels: readonly Pick<LiveChannel, 'uuid' | 'metadata'>[];
   readonly vodSessions: readonly VodSession[];
+  /** As in LiveState: read in the same batch. */
+  readonly reservedStreams: Readonly<Record<string, number>>;
 }
 
 /** Dispatcharr's live proxy state, as read from Redis. */

@@ -2,7 +2,7 @@
 import { SkipRecorder } from '../skips.js';
 import type { LiveChannelSet, LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
 import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
-import { readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
+import { profilesInMetadata, readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
 import { readProgrammes } from '../sources/dispatcharr-programmes.js';
 import { liveKeyPrefix, readChannelKeys } from '../sources/dispatcharr-channel-keys.js';
 import { readLiveState } from '../sources/dispatcharr-redis.js';
@@ -27,11 +27,11 @@ export interface SnapshotSources {
 
 type DatabasePart = Exclude<PartName, 'database' | 'live'>;
 
-/** What a database read that joins the live state gets: the live channels, and the whole live state if it needs it. */
+/** What a database read that joins the live state gets: the live channels, and the whole live state once it is read. */
 interface LiveInput {
   readonly set: LiveChannelSet;
-  /** Given to the parts in NEEDS_WHOLE_LIVE only, once read. */
-  readonly state?: LiveState;
+  /** The whole live state (with the clients, the stream profiles); rejects if Redis could not give it. */
+  readonly whole: () => Promise<LiveState>;
 }
 
 type DatabaseReader<K extends DatabasePart> = (
@@ -51,11 +51,16 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
   channelCounts: (db, level) => readChannelCounts(db, level),
   profiles: (db, level, _live, _time, skips) => readProfiles(db, level, skips),
   liveJoin: async (db, level, live) => {
-    // The stream profiles and the users the clients name: the whole live state.
-    const state = live?.state;
-    if (!state) throw new Error('live state unavailable');
-    const [channels, usernames] = await Promise.all([readLiveChannels(db, level, state), readUsernames(db, state)]);
-    return { channels, usernames };
+    if (!live) throw new Error('live state unavailable');
+    // The channels' statement goes out with the live channels when their metadata names their M3U profiles, while the
+    // clients are still read from Redis: on a large installation it was the last read of a scrape, sent only once the
+    // clients' thousands of hashes were back. The usernames are those the clients carry: the whole live state.
+    const channels = profilesInMetadata(live.set.channels)
+      ? readLiveChannels(db, level, { ...live.set, streamProfiles: {} })
+      : live.whole().then((state) => readLiveChannels(db, level, state));
+    const usernames = live.whole().then((state) => readUsernames(db, state));
+    const [rows, names] = await Promise.all([channels, usernames]);
+    return { channels: rows, usernames: names };
   },
   programmes: (db, level, live, time) => {
     if (!live) throw new Error('live state unavailable');
@@ -71,8 +76,6 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
 
 /** Database parts that also need the live state from Redis: its channels, read in its first batch. */
 const NEEDS_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin', 'programmes', 'vodCatalogue']);
-/** Of those, the parts that need the whole live state (the clients, the stream profiles): they start once it is read. */
-const NEEDS_WHOLE_LIVE: ReadonlySet<DatabasePart> = new Set(['liveJoin']);
 
 async function timed<T>(read: () => Promise<T>): Promise<Part<T>> {
   const started = performance.now();
@@ -150,11 +153,18 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
         },
       )
     : Promise.resolve(undefined);
+  const redisUnavailableText = (state: Part<LiveState> | undefined): string =>
+    `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`;
   const redisUnavailable = (state: Part<LiveState> | undefined): Part<never> => ({
     ok: false,
-    error: `Redis unavailable: ${state && !state.ok ? state.error : 'not read'}`,
+    error: redisUnavailableText(state),
     seconds: 0,
   });
+  const wholeLive = async (): Promise<LiveState> => {
+    const state = await live;
+    if (!state?.ok) throw new Error(redisUnavailableText(state));
+    return state.value;
+  };
 
   const read = async (name: DatabasePart): Promise<void> => {
     const level = await database;
@@ -163,13 +173,7 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     if (NEEDS_LIVE.has(name)) {
       const channels = await liveChannels;
       if (!channels) return set(name, redisUnavailable(await live));
-      liveInput = { set: channels };
-      if (NEEDS_WHOLE_LIVE.has(name)) {
-        // Waited for here, not in the read, so the part's time (in collector durations) is its own.
-        const state = await live;
-        if (!state?.ok) return set(name, redisUnavailable(state));
-        liveInput = { set: channels, state: state.value };
-      }
+      liveInput = { set: channels, whole: wholeLive };
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
     set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveInput, time, skips, sources), deadline, name)));

@@ -3,11 +3,24 @@
  * Dispatcharr's tables, and one finds the usernames of logged-in viewers, whatever their numbers.
  * Ids from Redis are validated here before they reach SQL as parameters.
  */
-import type { LiveChannelRow, LiveState, SchemaLevel } from '../snapshot.js';
+import type { LiveChannelRow, LiveChannelSet, LiveState, SchemaLevel } from '../snapshot.js';
 import type { Queryable } from './postgres.js';
 
 function idOrNull(text: string | undefined): number | null {
   return text !== undefined && /^\d{1,18}$/.test(text.trim()) ? Number(text.trim()) : null;
+}
+
+/** What the live channels' statement joins: the live channels with their metadata, and the Redis keys it falls back on. */
+export type LiveJoinInput = Pick<LiveChannelSet, 'channels' | 'reservedStreams'> & Pick<LiveState, 'streamProfiles'>;
+
+/**
+ * Whether every live channel names the M3U profile holding its connection in its metadata (Dispatcharr writes it when
+ * a channel starts): the `stream_profile:` keys, the statement's fallback, then change nothing in its result, and it
+ * can be sent before they are read.
+ */
+export function profilesInMetadata(channels: LiveJoinInput['channels']): boolean {
+  for (const { metadata } of channels) if (idOrNull(metadata.m3u_profile) === null) return false;
+  return true;
 }
 
 /** A row of the live channels' statement, as PostgreSQL names its columns. */
@@ -38,7 +51,7 @@ interface LiveChannelResult {
  * Each live channel is found by its own probe of the unique uuid index (LATERAL, LIMIT 1): a plain join let the
  * planner hash the whole channel table, 6 of the statement's 15 ms on 20,004 channels with 503 live.
  */
-export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: LiveState): Promise<LiveChannelRow[]> {
+export async function readLiveChannels(db: Queryable, level: SchemaLevel, live: LiveJoinInput): Promise<LiveChannelRow[]> {
   if (live.channels.length === 0) return [];
   const uuids: string[] = [];
   const streamIds: (number | null)[] = [];

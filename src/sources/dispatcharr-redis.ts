@@ -113,18 +113,22 @@ function liveChannels(
   return live;
 }
 
-/** The channels whose metadata hash exists, with it, in the order they were read, and the VOD sessions found. */
-function channelSet(channels: readonly ChannelRead[], vodSessions: LiveChannelSet['vodSessions']): LiveChannelSet {
+/** The channels whose metadata hash exists, with it, in the order they were read, the VOD sessions found and the reserved streams. */
+function channelSet(
+  channels: readonly ChannelRead[],
+  vodSessions: LiveChannelSet['vodSessions'],
+  reservedStreams: LiveChannelSet['reservedStreams'],
+): LiveChannelSet {
   const found: { uuid: string; metadata: Fields<MetadataField> }[] = [];
   for (const { uuid, metadata } of channels) {
     const value = metadata.get();
     if (value) found.push({ uuid, metadata: value });
   }
-  return { channels: found, vodSessions };
+  return { channels: found, vodSessions, reservedStreams };
 }
 
 /**
- * `onChannelSet` hears the live channels and VOD sessions once the first batch is back, while the clients' hashes
+ * `onChannelSet` hears the live channels, VOD sessions and reserved streams once the first batch is back, while the clients' hashes
  * are still to be read: the database reads that join them need no more, and can start then.
  */
 export async function readLiveState(
@@ -150,7 +154,7 @@ export async function readLiveState(
   await first.run(redis);
   const vodFound = present(vod);
   const vodSessions = idsAndFields(vodFound);
-  onChannelSet?.(channelSet(channels, vodSessions));
+  onChannelSet?.(channelSet(channels, vodSessions, reservedStreams.get()));
 
   // Client hashes are named by the set members, so they can only be asked for once the first batch is back.
   const second = new Batch();

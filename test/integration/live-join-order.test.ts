@@ -1,13 +1,16 @@
 /**
- * The database reads that join the live channels without their clients (the programmes on air, the VOD catalogue)
- * start once the first batch of live reads has found the channels, not after the clients' hashes: on real PostgreSQL
- * and Redis, the batch that reads the clients is held back until the programmes and the catalogue have arrived, and they
- * arrive first, the same as in a collection nothing holds back.
+ * The database reads that join the live channels without their clients (the programmes on air, the VOD catalogue, the
+ * live channels' own statement when their metadata names their M3U profiles) start once the first batch of live reads
+ * has found the channels, not after the clients' hashes: on real PostgreSQL and Redis, the batch that reads the clients
+ * is held back until the programmes and the catalogue have arrived, and they arrive first, the same as in a collection
+ * nothing holds back. A channel whose metadata names no M3U profile makes the channels' statement wait for the
+ * `stream_profile:` keys, its fallback.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type SnapshotSources, startCollection } from '../../src/scrape/load-snapshot.js';
-import type { PartName, Snapshot } from '../../src/snapshot.js';
+import type { LiveChannelRow, PartName, Snapshot } from '../../src/snapshot.js';
+import type { Queryable } from '../../src/sources/postgres.js';
 import type { RedisSource } from '../../src/sources/redis.js';
 import { writeLiveScenario } from '../fixtures/live-scenario.js';
 import { openSeededSources, type SeededSources, snapshotSources } from '../support/sources.js';
@@ -16,17 +19,31 @@ import { openSeededSources, type SeededSources, snapshotSources } from '../suppo
 const HOLD_LIMIT_MS = 3_000;
 const NEEDS: ReadonlySet<PartName> = new Set(['live', 'liveJoin', 'programmes', 'vodCatalogue']);
 
-/** The source with every pipeline that reads a client hash sent only once `release` settles (or the limit passes). */
-function holdingClientReads(redis: RedisSource, release: Promise<void>): RedisSource {
+/**
+ * The source with every pipeline that reads a client hash sent only once `release` settles (or the limit passes);
+ * `events` hears `clients sent` when it goes.
+ */
+function holdingClientReads(redis: RedisSource, release: Promise<void>, events: string[] = []): RedisSource {
   const held = Object.create(redis) as RedisSource;
   held.pipeline = async (commands) => {
     const list = Array.isArray(commands) ? (commands as readonly (readonly string[])[]) : [];
     if (list.some((command) => command[0] === 'HMGET' && command[1]?.includes(':clients:'))) {
       await Promise.race([release, new Promise((resolve) => setTimeout(resolve, HOLD_LIMIT_MS))]);
+      events.push('clients sent');
     }
     return redis.pipeline(commands);
   };
   return held;
+}
+
+/** The database, with `events` hearing `channels statement sent` when the live channels' statement goes. */
+function watchingChannelsStatement(db: Queryable, events: string[]): Queryable {
+  return {
+    query: (sql, params) => {
+      if (sql.includes('FROM unnest($1::uuid[]')) events.push('channels statement sent');
+      return db.query(sql, params);
+    },
+  } as Queryable;
 }
 
 function partValue(snapshot: Snapshot, name: PartName): unknown {
@@ -49,7 +66,8 @@ describe('the reads that join the live channels start before the clients are rea
     const release = new Promise<void>((resolve) => {
       joinsRead = resolve;
     });
-    const sources: SnapshotSources = snapshotSources(opened.source, holdingClientReads(opened.redis, release));
+    const events: string[] = [];
+    const sources = snapshotSources(watchingChannelsStatement(opened.source, events), holdingClientReads(opened.redis, release, events));
     const collection = startCollection(sources, NEEDS, Date.now() + 10_000);
     const order: string[] = [];
     collection.onPart?.((soFar) => {
@@ -60,6 +78,7 @@ describe('the reads that join the live channels start before the clients are rea
     assert.ok(order.indexOf('programmes') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
     assert.ok(order.indexOf('vodCatalogue') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
     assert.ok(order.indexOf('liveJoin') > order.indexOf('live'), 'the join waits for the clients (their users)');
+    assert.deepEqual(events, ['channels statement sent', 'clients sent'], 'every channel names its profile: its statement goes first');
 
     const free = await startCollection(snapshotSources(opened.source, opened.redis), NEEDS, Date.now() + 10_000).done;
     for (const name of ['programmes', 'vodCatalogue', 'liveJoin'] as const)
@@ -69,5 +88,40 @@ describe('the reads that join the live channels start before the clients are rea
     assert.deepEqual(withoutTrips(held), withoutTrips(free));
     assert.ok((partValue(held, 'programmes') as unknown[]).length > 0, 'programmes on air were read');
     assert.ok((partValue(held, 'vodCatalogue') as unknown[]).length > 0, 'the VOD catalogue was read');
+  });
+
+  test('a channel whose metadata names no M3U profile: the statement waits for the stream_profile keys and takes its profile from there', async () => {
+    const { data, writer } = opened;
+    const metadata = `live:channel:${data.channels.sports.uuid}:metadata`;
+    // Dispatcharr's reservation key names the backup profile; the metadata no profile at all.
+    await writer.run(['HDEL', metadata, 'm3u_profile'], ['SET', `stream_profile:${data.streams.a2}`, data.profiles.aBackup]);
+    try {
+      const events: string[] = [];
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const sources: SnapshotSources = snapshotSources(
+        watchingChannelsStatement(opened.source, events),
+        holdingClientReads(opened.redis, released, events),
+      );
+      const collection = startCollection(sources, NEEDS, Date.now() + 10_000);
+      collection.onPart?.((soFar) => {
+        if ('programmes' in soFar.parts && 'vodCatalogue' in soFar.parts) release();
+      });
+      const held = await collection.done;
+      assert.deepEqual(events, ['clients sent', 'channels statement sent']);
+      const rows = (partValue(held, 'liveJoin') as { channels: LiveChannelRow[] }).channels;
+      const sports = rows.find((row) => row.uuid === data.channels.sports.uuid);
+      assert.equal(sports?.profileId, data.profiles.aBackup, 'the profile of stream_profile:<stream>');
+      assert.equal(sports?.profileName, 'Backup login');
+      const free = await startCollection(snapshotSources(opened.source, opened.redis), NEEDS, Date.now() + 10_000).done;
+      assert.deepEqual(partValue(held, 'liveJoin'), partValue(free, 'liveJoin'));
+    } finally {
+      await writer.run(
+        ['HSET', metadata, 'm3u_profile', data.profiles.aDefault],
+        ['SET', `stream_profile:${data.streams.a2}`, data.profiles.aDefault],
+      );
+    }
   });
 });

@@ -187,10 +187,15 @@ test('live state: the commands of both batches, in order, and what is made of th
     roundTrips: 4,
     discovery: { mode: 'scan', keyspace: Object.keys(store).length },
   });
-  // The channels and VOD sessions are heard once, when the first batch is back and before the clients are asked for.
+  // The channels, VOD sessions and reserved streams are heard once, when the first batch is back and before the clients
+  // are asked for.
   assert.deepEqual(heard, [
     {
-      set: { channels: state.channels.map(({ uuid, metadata }) => ({ uuid, metadata })), vodSessions: state.vodSessions },
+      set: {
+        channels: state.channels.map(({ uuid, metadata }) => ({ uuid, metadata })),
+        vodSessions: state.vodSessions,
+        reservedStreams: state.reservedStreams,
+      },
       pipelinesSent: 2,
     },
   ]);
