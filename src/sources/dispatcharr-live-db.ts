@@ -10,7 +10,7 @@ function idOrNull(text: string | undefined): number | null {
   return text !== undefined && /^\d{1,18}$/.test(text.trim()) ? Number(text.trim()) : null;
 }
 
-/** What the live channels' statement joins: the live channels with their metadata, and the Redis keys it falls back on. */
+/** What the live channels' statement joins: the live channels with their metadata, and the keys it falls back on. */
 export type LiveJoinInput = Pick<LiveChannelSet, 'channels' | 'reservedStreams'> & Pick<LiveState, 'streamProfiles'>;
 
 /**

@@ -113,7 +113,10 @@ function liveChannels(
   return live;
 }
 
-/** The channels whose metadata hash exists, with it, in the order they were read, the VOD sessions found and the reserved streams. */
+/**
+ * The channels whose metadata hash exists, with it, in the order they were read, the VOD sessions found and the
+ * reserved streams.
+ */
 function channelSet(
   channels: readonly ChannelRead[],
   vodSessions: LiveChannelSet['vodSessions'],
@@ -128,8 +131,8 @@ function channelSet(
 }
 
 /**
- * `onChannelSet` hears the live channels, VOD sessions and reserved streams once the first batch is back, while the clients' hashes
- * are still to be read: the database reads that join them need no more, and can start then.
+ * `onChannelSet` hears the live channels, VOD sessions and reserved streams once the first batch is back, while the
+ * clients' hashes are still to be read: the database reads that join them need no more, and can start then.
  */
 export async function readLiveState(
   redis: Pick<RedisSource, 'roundTrips' | 'scanAll' | 'pipeline'>,
