@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type SnapshotSources, startCollection } from '../../src/scrape/load-snapshot.js';
+import { startCollection } from '../../src/scrape/load-snapshot.js';
 import type { LiveChannelRow, PartName, Snapshot } from '../../src/snapshot.js';
 import type { Queryable } from '../../src/sources/postgres.js';
 import type { RedisSource } from '../../src/sources/redis.js';
@@ -23,7 +23,7 @@ const NEEDS: ReadonlySet<PartName> = new Set(['live', 'liveJoin', 'programmes', 
  * The source with every pipeline that reads a client hash sent only once `release` settles (or the limit passes);
  * `events` hears `clients sent` when it goes.
  */
-function holdingClientReads(redis: RedisSource, release: Promise<void>, events: string[] = []): RedisSource {
+function holdingClientReads(redis: RedisSource, release: Promise<void>, events: string[]): RedisSource {
   const held = Object.create(redis) as RedisSource;
   held.pipeline = async (commands) => {
     const list = Array.isArray(commands) ? (commands as readonly (readonly string[])[]) : [];
@@ -46,6 +46,31 @@ function watchingChannelsStatement(db: Queryable, events: string[]): Queryable {
   } as Queryable;
 }
 
+/**
+ * A collection whose clients' batch is held back until the programmes and the VOD catalogue have been read: `order` is
+ * the order its parts arrived in, `events` when the clients' batch and the live channels' statement went.
+ */
+async function collectHoldingClients(opened: SeededSources): Promise<{ held: Snapshot; order: string[]; events: string[] }> {
+  let joinsRead: () => void = () => undefined;
+  const release = new Promise<void>((resolve) => {
+    joinsRead = resolve;
+  });
+  const events: string[] = [];
+  const sources = snapshotSources(watchingChannelsStatement(opened.source, events), holdingClientReads(opened.redis, release, events));
+  const collection = startCollection(sources, NEEDS, Date.now() + 10_000);
+  const order: string[] = [];
+  collection.onPart?.((soFar) => {
+    for (const name of Object.keys(soFar.parts)) if (!order.includes(name)) order.push(name);
+    if ('programmes' in soFar.parts && 'vodCatalogue' in soFar.parts) joinsRead();
+  });
+  return { held: await collection.done, order, events };
+}
+
+/** A collection nothing holds back. */
+function collectFreely(opened: SeededSources): Promise<Snapshot> {
+  return startCollection(snapshotSources(opened.source, opened.redis), NEEDS, Date.now() + 10_000).done;
+}
+
 function partValue(snapshot: Snapshot, name: PartName): unknown {
   const part = snapshot.parts[name];
   if (!part?.ok) throw new Error(`${name} not read: ${part && !part.ok ? part.error : 'missing'}`);
@@ -62,25 +87,13 @@ describe('the reads that join the live channels start before the clients are rea
   after(() => opened.close());
 
   test('programmes and the VOD catalogue arrive while the clients are held back, and match an unhindered collection', async () => {
-    let joinsRead: () => void = () => undefined;
-    const release = new Promise<void>((resolve) => {
-      joinsRead = resolve;
-    });
-    const events: string[] = [];
-    const sources = snapshotSources(watchingChannelsStatement(opened.source, events), holdingClientReads(opened.redis, release, events));
-    const collection = startCollection(sources, NEEDS, Date.now() + 10_000);
-    const order: string[] = [];
-    collection.onPart?.((soFar) => {
-      for (const name of Object.keys(soFar.parts)) if (!order.includes(name)) order.push(name);
-      if ('programmes' in soFar.parts && 'vodCatalogue' in soFar.parts) joinsRead();
-    });
-    const held = await collection.done;
+    const { held, order, events } = await collectHoldingClients(opened);
     assert.ok(order.indexOf('programmes') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
     assert.ok(order.indexOf('vodCatalogue') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
     assert.ok(order.indexOf('liveJoin') > order.indexOf('live'), 'the join waits for the clients (their users)');
     assert.deepEqual(events, ['channels statement sent', 'clients sent'], 'every channel names its profile: its statement goes first');
 
-    const free = await startCollection(snapshotSources(opened.source, opened.redis), NEEDS, Date.now() + 10_000).done;
+    const free = await collectFreely(opened);
     for (const name of ['programmes', 'vodCatalogue', 'liveJoin'] as const)
       assert.deepEqual(partValue(held, name), partValue(free, name), name);
     // The first collection also opened the connection: one more round trip, the same state.
@@ -96,27 +109,13 @@ describe('the reads that join the live channels start before the clients are rea
     // Dispatcharr's reservation key names the backup profile; the metadata no profile at all.
     await writer.run(['HDEL', metadata, 'm3u_profile'], ['SET', `stream_profile:${data.streams.a2}`, data.profiles.aBackup]);
     try {
-      const events: string[] = [];
-      let release: () => void = () => undefined;
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const sources: SnapshotSources = snapshotSources(
-        watchingChannelsStatement(opened.source, events),
-        holdingClientReads(opened.redis, released, events),
-      );
-      const collection = startCollection(sources, NEEDS, Date.now() + 10_000);
-      collection.onPart?.((soFar) => {
-        if ('programmes' in soFar.parts && 'vodCatalogue' in soFar.parts) release();
-      });
-      const held = await collection.done;
+      const { held, events } = await collectHoldingClients(opened);
       assert.deepEqual(events, ['clients sent', 'channels statement sent']);
       const rows = (partValue(held, 'liveJoin') as { channels: LiveChannelRow[] }).channels;
       const sports = rows.find((row) => row.uuid === data.channels.sports.uuid);
       assert.equal(sports?.profileId, data.profiles.aBackup, 'the profile of stream_profile:<stream>');
       assert.equal(sports?.profileName, 'Backup login');
-      const free = await startCollection(snapshotSources(opened.source, opened.redis), NEEDS, Date.now() + 10_000).done;
-      assert.deepEqual(partValue(held, 'liveJoin'), partValue(free, 'liveJoin'));
+      assert.deepEqual(partValue(held, 'liveJoin'), partValue(await collectFreely(opened), 'liveJoin'));
     } finally {
       await writer.run(
         ['HSET', metadata, 'm3u_profile', data.profiles.aDefault],
