@@ -163,7 +163,7 @@ export interface LiveChannelRow {
 
 export interface LiveJoin {
   readonly channels: readonly LiveChannelRow[];
-  /** accounts_user id → username, for the user ids the live clients carry. */
+  /** accounts_user id → username: at least for the user ids the live clients carry (every user's when the users part is read). */
   readonly usernames: Readonly<Record<string, string>>;
 }
 

@@ -1,8 +1,8 @@
 /** Reads the parts of one snapshot from the sources, each under the collection's deadline. */
 import { SkipRecorder } from '../skips.js';
-import type { LiveChannelSet, LiveState, Part, PartName, Parts, SchemaLevel, Snapshot } from '../snapshot.js';
+import type { LiveChannelSet, LiveState, Part, PartName, Parts, SchemaLevel, Snapshot, User } from '../snapshot.js';
 import { readChannelCounts, readEpgSources, readM3uAccounts, readProfiles, readSchemaLevel } from '../sources/dispatcharr-db.js';
-import { profilesInMetadata, readLiveChannels, readUsernames } from '../sources/dispatcharr-live-db.js';
+import { profilesInMetadata, readLiveChannels, readUsernames, usernamesOf } from '../sources/dispatcharr-live-db.js';
 import { readProgrammes } from '../sources/dispatcharr-programmes.js';
 import { liveKeyPrefix, readChannelKeys } from '../sources/dispatcharr-channel-keys.js';
 import { readLiveState } from '../sources/dispatcharr-redis.js';
@@ -32,6 +32,8 @@ interface LiveInput {
   readonly set: LiveChannelSet;
   /** The whole live state (with the clients, the stream profiles); rejects if Redis could not give it. */
   readonly whole: () => Promise<LiveState>;
+  /** Every user, when this collection reads the users part too and could; undefined otherwise. */
+  readonly users: () => Promise<readonly User[] | undefined>;
 }
 
 type DatabaseReader<K extends DatabasePart> = (
@@ -54,11 +56,13 @@ const DATABASE_READERS: { readonly [K in DatabasePart]: DatabaseReader<K> } = {
     if (!live) throw new Error('live state unavailable');
     // The channels' statement goes out with the live channels when their metadata names their M3U profiles, while the
     // clients are still read from Redis: on a large installation it was the last read of a scrape, sent only once the
-    // clients' thousands of hashes were back. The usernames are those the clients carry: the whole live state.
+    // clients' thousands of hashes were back.
     const channels = profilesInMetadata(live.set.channels)
       ? readLiveChannels(db, level, { ...live.set, streamProfiles: {} })
       : live.whole().then((state) => readLiveChannels(db, level, state));
-    const usernames = live.whole().then((state) => readUsernames(db, state));
+    // The usernames come with every user when the users part is read (which is early); else they are asked for those
+    // the clients carry, once the whole live state is read.
+    const usernames = live.users().then((users) => (users ? usernamesOf(users) : live.whole().then((state) => readUsernames(db, state))));
     const [rows, names] = await Promise.all([channels, usernames]);
     return { channels: rows, usernames: names };
   },
@@ -166,19 +170,31 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     return state.value;
   };
 
-  const read = async (name: DatabasePart): Promise<void> => {
+  const reading = new Map<DatabasePart, Promise<Part<Parts[DatabasePart]>>>();
+  // Asked for only once the live channels are known, by which time every read has started.
+  const knownUsers = async (): Promise<readonly User[] | undefined> => {
+    const part = await reading.get('users');
+    return part?.ok ? (part.value as readonly User[]) : undefined;
+  };
+
+  const read = async (name: DatabasePart): Promise<Part<Parts[DatabasePart]>> => {
     const level = await database;
-    if (!level.ok) return set(name, { ok: false, error: `database unavailable: ${level.error}`, seconds: 0 });
+    const settle = <P extends Part<Parts[DatabasePart]>>(part: P): P => {
+      set(name, part);
+      return part;
+    };
+    if (!level.ok) return settle({ ok: false, error: `database unavailable: ${level.error}`, seconds: 0 });
     let liveInput: LiveInput | undefined;
     if (NEEDS_LIVE.has(name)) {
       const channels = await liveChannels;
-      if (!channels) return set(name, redisUnavailable(await live));
-      liveInput = { set: channels, whole: wholeLive };
+      if (!channels) return settle(redisUnavailable(await live));
+      liveInput = { set: channels, whole: wholeLive, users: knownUsers };
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
-    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveInput, time, skips, sources), deadline, name)));
+    return settle(await timed(() => withDeadline(reader(sources.db, level.value, liveInput, time, skips, sources), deadline, name)));
   };
-  const readers = (Object.keys(DATABASE_READERS) as DatabasePart[]).filter((name) => needs.has(name)).map(read);
+  for (const name of Object.keys(DATABASE_READERS) as DatabasePart[]) if (needs.has(name)) reading.set(name, read(name));
+  const readers = [...reading.values()];
 
   const snapshot = (): Snapshot => ({ time, dispatcharrVersion: version, parts: { ...parts }, skips: skips.list() });
   return {

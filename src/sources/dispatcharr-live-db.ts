@@ -3,7 +3,7 @@
  * Dispatcharr's tables, and one finds the usernames of logged-in viewers, whatever their numbers.
  * Ids from Redis are validated here before they reach SQL as parameters.
  */
-import type { LiveChannelRow, LiveChannelSet, LiveState, SchemaLevel } from '../snapshot.js';
+import type { LiveChannelRow, LiveChannelSet, LiveState, SchemaLevel, User } from '../snapshot.js';
 import type { Queryable } from './postgres.js';
 
 function idOrNull(text: string | undefined): number | null {
@@ -146,6 +146,13 @@ function toLiveChannelRow(row: LiveChannelResult): LiveChannelRow {
 function addUserId(ids: Set<number>, text: string | undefined): void {
   const id = idOrNull(text);
   if (id !== null && id > 0) ids.add(id);
+}
+
+/** The usernames by user id of a list of every user. */
+export function usernamesOf(users: readonly User[]): Record<string, string> {
+  const usernames: Record<string, string> = {};
+  for (const user of users) usernames[user.id] = user.username;
+  return usernames;
 }
 
 /** Usernames for the user ids live clients and VOD sessions carry (Dispatcharr v0.22+ records `user_id`; `0` is anonymous). */

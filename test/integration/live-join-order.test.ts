@@ -4,7 +4,8 @@
  * has found the channels, not after the clients' hashes: on real PostgreSQL and Redis, the batch that reads the clients
  * is held back until the programmes and the catalogue have arrived, and they arrive first, the same as in a collection
  * nothing holds back. A channel whose metadata names no M3U profile makes the channels' statement wait for the
- * `stream_profile:` keys, its fallback.
+ * `stream_profile:` keys, its fallback. The usernames the clients carry wait for the clients, unless the users part is
+ * read in the same collection: they come from it then, with no statement of their own.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +19,9 @@ import { openSeededSources, type SeededSources, snapshotSources } from '../suppo
 /** Longest the held-back batch waits: a collection that reads the programmes only after the clients gets them then. */
 const HOLD_LIMIT_MS = 3_000;
 const NEEDS: ReadonlySet<PartName> = new Set(['live', 'liveJoin', 'programmes', 'vodCatalogue']);
+const WITH_USERS: ReadonlySet<PartName> = new Set([...NEEDS, 'users']);
+/** Only the users part's statement reads this column. */
+const USERS_STATEMENT = 'extract(epoch FROM u.date_joined)';
 
 /**
  * The source with every pipeline that reads a client hash sent only once `release` settles (or the limit passes);
@@ -36,39 +40,56 @@ function holdingClientReads(redis: RedisSource, release: Promise<void>, events: 
   return held;
 }
 
-/** The database, with `events` hearing `channels statement sent` when the live channels' statement goes. */
-function watchingChannelsStatement(db: Queryable, events: string[]): Queryable {
+/**
+ * The database, with `events` hearing when the live channels' statement and the usernames' statement go; `failUsers`:
+ * the users part's statement fails.
+ */
+function watchingStatements(db: Queryable, events: string[], failUsers: boolean): Queryable {
   return {
     query: (sql, params) => {
       if (sql.includes('FROM unnest($1::uuid[]')) events.push('channels statement sent');
+      if (sql.includes('FROM accounts_user WHERE id = ANY')) events.push('usernames statement sent');
+      if (failUsers && sql.includes(USERS_STATEMENT)) return Promise.reject(new Error('users unavailable'));
       return db.query(sql, params);
     },
   } as Queryable;
 }
 
+interface HoldOptions {
+  readonly needs?: ReadonlySet<PartName>;
+  /** The parts whose arrival releases the clients' batch. */
+  readonly until?: readonly PartName[];
+  /** The users part's statement fails. */
+  readonly failUsers?: boolean;
+}
+
 /**
- * A collection whose clients' batch is held back until the programmes and the VOD catalogue have been read: `order` is
- * the order its parts arrived in, `events` when the clients' batch and the live channels' statement went.
+ * A collection whose clients' batch is held back until the programmes and the VOD catalogue (or the parts `until`
+ * names) have been read: `order` is the order its parts arrived in, `events` when the clients' batch and the
+ * statements went.
  */
-async function collectHoldingClients(opened: SeededSources): Promise<{ held: Snapshot; order: string[]; events: string[] }> {
+async function collectHoldingClients(
+  opened: SeededSources,
+  { needs = NEEDS, until = ['programmes', 'vodCatalogue'], failUsers = false }: HoldOptions = {},
+): Promise<{ held: Snapshot; order: string[]; events: string[] }> {
   let joinsRead: () => void = () => undefined;
   const release = new Promise<void>((resolve) => {
     joinsRead = resolve;
   });
   const events: string[] = [];
-  const sources = snapshotSources(watchingChannelsStatement(opened.source, events), holdingClientReads(opened.redis, release, events));
-  const collection = startCollection(sources, NEEDS, Date.now() + 10_000);
+  const sources = snapshotSources(watchingStatements(opened.source, events, failUsers), holdingClientReads(opened.redis, release, events));
+  const collection = startCollection(sources, needs, Date.now() + 10_000);
   const order: string[] = [];
   collection.onPart?.((soFar) => {
     for (const name of Object.keys(soFar.parts)) if (!order.includes(name)) order.push(name);
-    if ('programmes' in soFar.parts && 'vodCatalogue' in soFar.parts) joinsRead();
+    if (until.every((name) => name in soFar.parts)) joinsRead();
   });
   return { held: await collection.done, order, events };
 }
 
 /** A collection nothing holds back. */
-function collectFreely(opened: SeededSources): Promise<Snapshot> {
-  return startCollection(snapshotSources(opened.source, opened.redis), NEEDS, Date.now() + 10_000).done;
+function collectFreely(opened: SeededSources, needs = NEEDS): Promise<Snapshot> {
+  return startCollection(snapshotSources(opened.source, opened.redis), needs, Date.now() + 10_000).done;
 }
 
 function partValue(snapshot: Snapshot, name: PartName): unknown {
@@ -91,7 +112,11 @@ describe('the reads that join the live channels start before the clients are rea
     assert.ok(order.indexOf('programmes') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
     assert.ok(order.indexOf('vodCatalogue') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
     assert.ok(order.indexOf('liveJoin') > order.indexOf('live'), 'the join waits for the clients (their users)');
-    assert.deepEqual(events, ['channels statement sent', 'clients sent'], 'every channel names its profile: its statement goes first');
+    assert.deepEqual(
+      events,
+      ['channels statement sent', 'clients sent', 'usernames statement sent'],
+      'every channel names its profile: its statement goes first; the usernames wait for the clients',
+    );
 
     const free = await collectFreely(opened);
     for (const name of ['programmes', 'vodCatalogue', 'liveJoin'] as const)
@@ -110,7 +135,7 @@ describe('the reads that join the live channels start before the clients are rea
     await writer.run(['HDEL', metadata, 'm3u_profile'], ['SET', `stream_profile:${data.streams.a2}`, data.profiles.aBackup]);
     try {
       const { held, events } = await collectHoldingClients(opened);
-      assert.deepEqual(events, ['clients sent', 'channels statement sent']);
+      assert.deepEqual(events.slice(0, 2), ['clients sent', 'channels statement sent']);
       const rows = (partValue(held, 'liveJoin') as { channels: LiveChannelRow[] }).channels;
       const sports = rows.find((row) => row.uuid === data.channels.sports.uuid);
       assert.equal(sports?.profileId, data.profiles.aBackup, 'the profile of stream_profile:<stream>');
@@ -122,5 +147,28 @@ describe('the reads that join the live channels start before the clients are rea
         ['SET', `stream_profile:${data.streams.a2}`, data.profiles.aDefault],
       );
     }
+  });
+
+  test('with the users part read too, the usernames come from it: the join needs no statement for them, nor the clients', async () => {
+    const { data } = opened;
+    const { held, order, events } = await collectHoldingClients(opened, {
+      needs: WITH_USERS,
+      until: ['programmes', 'vodCatalogue', 'liveJoin'],
+    });
+    assert.deepEqual(events, ['channels statement sent', 'clients sent'], 'no usernames statement');
+    assert.ok(order.indexOf('liveJoin') < order.indexOf('live'), `parts in order ${order.join(', ')}`);
+    const { usernames } = partValue(held, 'liveJoin') as { usernames: Record<string, string> };
+    assert.equal(usernames[data.userId], 'alice', 'the user a client carries');
+    // The same names as the statement gives for the users the clients carry.
+    const carried = (partValue(await collectFreely(opened), 'liveJoin') as { usernames: Record<string, string> }).usernames;
+    assert.deepEqual(Object.keys(carried), [data.userId]);
+    for (const [id, name] of Object.entries(carried)) assert.equal(usernames[id], name, id);
+  });
+
+  test('when the users part cannot be read, the usernames are asked for as without it', async () => {
+    const { held, events } = await collectHoldingClients(opened, { needs: WITH_USERS, failUsers: true });
+    assert.equal(held.parts.users?.ok, false, 'the users part failed');
+    assert.deepEqual(events, ['channels statement sent', 'clients sent', 'usernames statement sent']);
+    assert.deepEqual(partValue(held, 'liveJoin'), partValue(await collectFreely(opened), 'liveJoin'));
   });
 });
