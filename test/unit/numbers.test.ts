@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { formatValue, pythonFloat } from '../../src/exposition/numbers.js';
 
 test('pythonFloat matches Python repr(float) for channel numbers and edge cases', () => {
@@ -46,6 +47,57 @@ test('derived values lose float noise but keep their precision; stored values ar
   assert.equal(derived(10113024), 10113024);
   assert.equal(derived(1234567.891234567), 1234567.89123);
   assert.ok(Number.isNaN(derived(Number.NaN)));
+});
+
+/** The doubles just below and just above a positive double. */
+function neighbours(value: number): [number, number] {
+  const double = new Float64Array([value]);
+  const bits = new BigInt64Array(double.buffer);
+  bits[0] = (bits[0] as bigint) - 1n;
+  const below = double[0] as number;
+  bits[0] = (bits[0] as bigint) + 2n;
+  return [below, double[0] as number];
+}
+
+test('derived gives exactly what Number(value.toPrecision(12)) gives, for any double', async () => {
+  const { derived } = await import('../../src/collectors/units.js');
+  const reference = (value: number) => (Number.isFinite(value) ? Number(value.toPrecision(12)) : value);
+  const same = (value: number) => Object.is(derived(value), reference(value));
+  // Near-halves (left to toPrecision), powers of ten on either side, the ends of the arithmetic path, zeros, rates.
+  const edges = [
+    0.1234567890125,
+    1.000000000005,
+    999999999999.5,
+    999999999999.4,
+    99999999999.95,
+    1e12,
+    1e12 - 1,
+    1e-11,
+    9.99999999999e-12,
+    1e-12,
+    1e21,
+    5e-324,
+    Number.MAX_VALUE,
+    0,
+    -0,
+    -970.7520000000001,
+    118.5 * 8.192,
+    1234.5678 * 8.192,
+    2 ** 53,
+    0.5,
+  ];
+  for (const value of edges) assert.ok(same(value), `${value}`);
+  for (let power = -15; power <= 15; power++) {
+    for (const value of [10 ** power, ...neighbours(10 ** power)]) assert.ok(same(value), `${value}`);
+  }
+  fc.assert(fc.property(fc.double(), same), { numRuns: 20_000 });
+  // Rates as Dispatcharr stores them (a few decimals) times the kbps factor: the values derived sees most.
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 10_000_000_000 }), fc.integer({ min: 0, max: 6 }), (units, decimals) =>
+      same((units / 10 ** decimals) * 8.192),
+    ),
+    { numRuns: 20_000 },
+  );
 });
 
 test('a scrape-timeout header beyond the maximum behaves like the maximum', async () => {
