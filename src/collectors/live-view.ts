@@ -15,13 +15,29 @@ export interface LiveStream {
   readonly row: LiveChannelRow;
 }
 
-/** A number Dispatcharr stored as text, or undefined when it is missing or not a finite number. */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const ZERO = 0x30;
+
+/** Whether a text's second character is a letter, as in JavaScript's 0x, 0o and 0b literals. */
+function secondIsLetter(text: string): boolean {
+  const code = text.charCodeAt(1) | 0x20;
+  return code >= 0x61 && code <= 0x7a;
+}
+
+/**
+ * A number Dispatcharr stored as text, or undefined when it is missing or not a finite number: a decimal (sign,
+ * digits, point, exponent), with white space around it allowed. Number() reads every such text the same way and
+ * gives a finite number for no other text but an empty one and hexadecimal, octal and binary literals; so a text
+ * that starts with neither white space nor `0<letter>` is taken at Number()'s word, and the rest is checked against
+ * the pattern. Thousands of values a scrape take the short way.
+ */
 export function parseNumber(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const trimmed = text.trim();
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)) return undefined;
-  const value = Number(trimmed);
-  return Number.isFinite(value) ? value : undefined;
+  if (text === undefined || text.length === 0) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value)) return undefined;
+  const first = text.charCodeAt(0);
+  if (first > 0x20 && first !== 0xa0 && first < 0x1680 && !(first === ZERO && secondIsLetter(text))) return value;
+  return DECIMAL.test(text.trim()) ? value : undefined;
 }
 
 /** A size or rate Dispatcharr stored as text: a number that is not negative, else undefined (skips.ts counts it). */
