@@ -28,11 +28,11 @@ function secondIsLetter(text: string): boolean {
  * A number Dispatcharr stored as text, or undefined when it is missing or not a finite number: a decimal (sign,
  * digits, point, exponent), with white space around it allowed. Number() reads every such text the same way and
  * gives a finite number for no other text but an empty one and hexadecimal, octal and binary literals; so a text
- * that starts with neither white space nor `0<letter>` is taken at Number()'s word, and the rest is checked against
- * the pattern. Thousands of values a scrape take the short way.
+ * that starts with neither white space nor `0<letter>` is taken at Number()'s word, and the rest (the empty text too:
+ * it has no first character) is checked against the pattern. Thousands of values a scrape take the short way.
  */
 export function parseNumber(text: string | undefined): number | undefined {
-  if (text === undefined || text.length === 0) return undefined;
+  if (text === undefined) return undefined;
   const value = Number(text);
   if (!Number.isFinite(value)) return undefined;
   const first = text.charCodeAt(0);

@@ -170,28 +170,24 @@ export function startCollection(sources: SnapshotSources, needs: ReadonlySet<Par
     return state.value;
   };
 
-  const reading = new Map<DatabasePart, Promise<Part<Parts[DatabasePart]>>>();
+  const reading = new Map<DatabasePart, Promise<void>>();
   // Asked for only once the live channels are known, by which time every read has started.
   const knownUsers = async (): Promise<readonly User[] | undefined> => {
-    const part = await reading.get('users');
-    return part?.ok ? (part.value as readonly User[]) : undefined;
+    await reading.get('users');
+    return parts.users?.ok ? parts.users.value : undefined;
   };
 
-  const read = async (name: DatabasePart): Promise<Part<Parts[DatabasePart]>> => {
+  const read = async (name: DatabasePart): Promise<void> => {
     const level = await database;
-    const settle = <P extends Part<Parts[DatabasePart]>>(part: P): P => {
-      set(name, part);
-      return part;
-    };
-    if (!level.ok) return settle({ ok: false, error: `database unavailable: ${level.error}`, seconds: 0 });
+    if (!level.ok) return set(name, { ok: false, error: `database unavailable: ${level.error}`, seconds: 0 });
     let liveInput: LiveInput | undefined;
     if (NEEDS_LIVE.has(name)) {
       const channels = await liveChannels;
-      if (!channels) return settle(redisUnavailable(await live));
+      if (!channels) return set(name, redisUnavailable(await live));
       liveInput = { set: channels, whole: wholeLive, users: knownUsers };
     }
     const reader = DATABASE_READERS[name] as DatabaseReader<typeof name>;
-    return settle(await timed(() => withDeadline(reader(sources.db, level.value, liveInput, time, skips, sources), deadline, name)));
+    set(name, await timed(() => withDeadline(reader(sources.db, level.value, liveInput, time, skips, sources), deadline, name)));
   };
   for (const name of Object.keys(DATABASE_READERS) as DatabasePart[]) if (needs.has(name)) reading.set(name, read(name));
   const readers = [...reading.values()];
