@@ -9,6 +9,7 @@ import { type Counter, CounterTally } from './backend-counters.js';
 import { type BackendMeters, CpuTally } from './backend-cpu.js';
 import { scrapeConcurrently } from './concurrent.js';
 import { measureFloor, startFloorUnderBudget } from './floor.js';
+import { HeapProbe } from './heap-probe.js';
 import { cpuSeconds, rssBytes } from './process-probe.js';
 import {
   BenchBroken,
@@ -128,20 +129,22 @@ function memorySample(
   scrape?: Scrape,
   cutShort = false,
   settledHeapBytes: number | null = null,
+  liveHeapBytes: number | null = null,
 ): MemorySample {
   const heapBytes = scrape ? (heapOf(scrape.body)?.bytes ?? null) : null;
-  return { kind, at, scrapes, rssBytes: rss, heapBytes, settledHeapBytes, cutShort };
+  return { kind, at, scrapes, rssBytes: rss, heapBytes, settledHeapBytes, liveHeapBytes, cutShort };
 }
 
 /**
- * Scrapes on to 1,000 answered, then to the run's count, sampling memory after each (heap from the last scrape, and
- * the least of the last SETTLE_WINDOW).
+ * Scrapes on to 1,000 answered, then to the run's count, sampling memory after each (heap from the last scrape, the
+ * least of the last SETTLE_WINDOW, and the live heap; RSS before the probe's collections).
  * The second run is left out when the rate of the first says it would outlast the time limit.
  */
 async function memoryRuns(
   run: MeasureRun,
   scraper: CheckedScraper,
   pid: number,
+  probe: HeapProbe,
 ): Promise<{ samples: MemorySample[]; skipped: SkippedRun | null }> {
   const started = performance.now();
   const startedAt = scraper.answered;
@@ -163,7 +166,9 @@ async function memoryRuns(
     });
     const settled = heaps.length > 0 ? Math.min(...heaps) : null;
     const at = `${scraper.answered.toLocaleString('en-US')} scrapes`;
-    samples.push(memorySample('run', at, scraper.answered, rssBytes(pid), last, cutShort, settled));
+    const rss = rssBytes(pid);
+    const live = await probe.read(pid);
+    samples.push(memorySample('run', at, scraper.answered, rss, last, cutShort, settled, live?.usedBytes ?? null));
     if (cutShort) break;
   }
   return { samples, skipped: null };
@@ -172,7 +177,8 @@ async function memoryRuns(
 export async function measureConfiguration(run: MeasureRun): Promise<ConfigurationResult> {
   const { log } = run;
   // As the npm bin and `npm start` run it, so the memory budget applies (with `node <bundle>` Node 20 cannot apply it).
-  const exporter = await startExporter(run.env, [...run.configuration.flags], {}, { asInstalled: true });
+  const probe = new HeapProbe();
+  const exporter = await startExporter(probe.env(run.env), [...run.configuration.flags], {}, { asInstalled: true });
   const pid = exporter.child.pid ?? 0;
   const client = scrapeClient(exporter.url);
   const scraper = new CheckedScraper(client);
@@ -188,7 +194,7 @@ export async function measureConfiguration(run: MeasureRun): Promise<Configurati
     const plain = await scraper.scrape(false);
     const gzip = await scraper.scrape(true);
 
-    const { samples, skipped } = await memoryRuns(run, scraper, pid);
+    const { samples, skipped } = await memoryRuns(run, scraper, pid, probe);
     memory.push(...samples);
     log(`  idle ${run.idleSeconds} s`);
     await new Promise((resolve) => setTimeout(resolve, run.idleSeconds * 1000));
@@ -233,5 +239,6 @@ export async function measureConfiguration(run: MeasureRun): Promise<Configurati
   } finally {
     client.close();
     await exporter.stop();
+    probe.close();
   }
 }

@@ -23,7 +23,8 @@ function memoryCell(sample: MemorySample | undefined): string {
 
 function runCell(sample: MemorySample): string {
   const settled = sample.settledHeapBytes === null ? '' : `, settled ${mib(sample.settledHeapBytes)}`;
-  return `${memoryCell(sample)} (${num(sample.scrapes)}${settled}${sample.cutShort ? ', time limit' : ''})`;
+  const live = sample.liveHeapBytes === null ? '' : `, live ${mib(sample.liveHeapBytes)}`;
+  return `${memoryCell(sample)} (${num(sample.scrapes)}${settled}${live}${sample.cutShort ? ', time limit' : ''})`;
 }
 
 function skippedCell(result: ConfigurationResult): string {
@@ -153,8 +154,9 @@ export function markdown(report: Report): string {
     '## Memory',
     `RSS (VmRSS of the exporter process and any children) / heap (\`${heapFamilies}\` as the exporter reports it), MiB. ` +
       `After a run the heap is the figure of its last scrape, and *settled* the least figure of its last ${SETTLE_WINDOW} scrapes, ` +
-      'the heap as a full collection leaves it (the heap-growth targets compare those); at *start* (before any scrape) and after *idle* it is the figure ' +
-      'of the scrape that follows the RSS reading.',
+      "close to the heap as a full collection leaves it, and *live* what two full collections leave of V8's heap, read through " +
+      '`scripts/bench/heap-preload.cjs`, which the benchmark loads into the exporter (the heap-growth targets compare those; the settled figure when ' +
+      'there is no live one); at *start* (before any scrape) and after *idle* it is the figure of the scrape that follows the RSS reading.',
     table(
       ['dataset', 'configuration', 'start', 'after the first run (scrapes)', 'after the long run (scrapes)', 'idle', 'peak, concurrent'],
       results.map((r) => {

@@ -31,6 +31,8 @@ export interface MemorySample {
    * (the figure of one scrape swings by several MiB with where the collector stands); null elsewhere.
    */
   readonly settledHeapBytes: number | null;
+  /** After a run: V8's used heap after two full collections (heap-probe.ts); null elsewhere or unanswered. */
+  readonly liveHeapBytes: number | null;
   /** A run that reached its time limit before its count. */
   readonly cutShort: boolean;
 }
