@@ -15,6 +15,8 @@ export interface LiveHeap {
   /** V8's used heap after two full collections. */
   readonly usedBytes: number;
   readonly totalBytes: number;
+  /** Of the used heap, code: bytecode, compiled code and their metadata. */
+  readonly codeBytes: number;
 }
 
 export class HeapProbe {

@@ -9,7 +9,7 @@ import { type Counter, CounterTally } from './backend-counters.js';
 import { type BackendMeters, CpuTally } from './backend-cpu.js';
 import { scrapeConcurrently } from './concurrent.js';
 import { measureFloor, startFloorUnderBudget } from './floor.js';
-import { HeapProbe } from './heap-probe.js';
+import { HeapProbe, type LiveHeap } from './heap-probe.js';
 import { cpuSeconds, rssBytes } from './process-probe.js';
 import {
   BenchBroken,
@@ -129,10 +129,11 @@ function memorySample(
   scrape?: Scrape,
   cutShort = false,
   settledHeapBytes: number | null = null,
-  liveHeapBytes: number | null = null,
+  live: LiveHeap | null = null,
 ): MemorySample {
   const heapBytes = scrape ? (heapOf(scrape.body)?.bytes ?? null) : null;
-  return { kind, at, scrapes, rssBytes: rss, heapBytes, settledHeapBytes, liveHeapBytes, cutShort };
+  const liveHeapBytes = live?.usedBytes ?? null;
+  return { kind, at, scrapes, rssBytes: rss, heapBytes, settledHeapBytes, liveHeapBytes, liveCodeBytes: live?.codeBytes ?? null, cutShort };
 }
 
 /**
@@ -168,7 +169,7 @@ async function memoryRuns(
     const at = `${scraper.answered.toLocaleString('en-US')} scrapes`;
     const rss = rssBytes(pid);
     const live = await probe.read(pid);
-    samples.push(memorySample('run', at, scraper.answered, rss, last, cutShort, settled, live?.usedBytes ?? null));
+    samples.push(memorySample('run', at, scraper.answered, rss, last, cutShort, settled, live));
     if (cutShort) break;
   }
   return { samples, skipped: null };

@@ -23,7 +23,8 @@ function memoryCell(sample: MemorySample | undefined): string {
 
 function runCell(sample: MemorySample): string {
   const settled = sample.settledHeapBytes === null ? '' : `, settled ${mib(sample.settledHeapBytes)}`;
-  const live = sample.liveHeapBytes === null ? '' : `, live ${mib(sample.liveHeapBytes)}`;
+  const code = sample.liveCodeBytes === null ? '' : ` of which code ${mib(sample.liveCodeBytes)}`;
+  const live = sample.liveHeapBytes === null ? '' : `, live ${mib(sample.liveHeapBytes)}${code}`;
   return `${memoryCell(sample)} (${num(sample.scrapes)}${settled}${live}${sample.cutShort ? ', time limit' : ''})`;
 }
 
@@ -155,7 +156,8 @@ export function markdown(report: Report): string {
     `RSS (VmRSS of the exporter process and any children) / heap (\`${heapFamilies}\` as the exporter reports it), MiB. ` +
       `After a run the heap is the figure of its last scrape, and *settled* the least figure of its last ${SETTLE_WINDOW} scrapes, ` +
       "close to the heap as a full collection leaves it, and *live* what two full collections leave of V8's heap, read through " +
-      '`scripts/bench/heap-preload.cjs`, which the benchmark loads into the exporter (the heap-growth targets compare those; the settled figure when ' +
+      '`scripts/bench/heap-preload.cjs`, which the benchmark loads into the exporter, with how much of it is code: bytecode, compiled code and ' +
+      'their metadata (the heap-growth targets compare the live heaps; the settled figure when ' +
       'there is no live one); at *start* (before any scrape) and after *idle* it is the figure of the scrape that follows the RSS reading.',
     table(
       ['dataset', 'configuration', 'start', 'after the first run (scrapes)', 'after the long run (scrapes)', 'idle', 'peak, concurrent'],

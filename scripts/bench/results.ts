@@ -33,6 +33,8 @@ export interface MemorySample {
   readonly settledHeapBytes: number | null;
   /** After a run: V8's used heap after two full collections (heap-probe.ts); null elsewhere or unanswered. */
   readonly liveHeapBytes: number | null;
+  /** Of the live heap, code (bytecode, compiled code and their metadata); null with no live heap. */
+  readonly liveCodeBytes: number | null;
   /** A run that reached its time limit before its count. */
   readonly cutShort: boolean;
 }
