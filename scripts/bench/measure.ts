@@ -132,8 +132,7 @@ function memorySample(
   live: LiveHeap | null = null,
 ): MemorySample {
   const heapBytes = scrape ? (heapOf(scrape.body)?.bytes ?? null) : null;
-  const liveHeapBytes = live?.usedBytes ?? null;
-  return { kind, at, scrapes, rssBytes: rss, heapBytes, settledHeapBytes, liveHeapBytes, liveCodeBytes: live?.codeBytes ?? null, cutShort };
+  return { kind, at, scrapes, rssBytes: rss, heapBytes, settledHeapBytes, live, cutShort };
 }
 
 /**

@@ -23,8 +23,7 @@ function memoryCell(sample: MemorySample | undefined): string {
 
 function runCell(sample: MemorySample): string {
   const settled = sample.settledHeapBytes === null ? '' : `, settled ${mib(sample.settledHeapBytes)}`;
-  const code = sample.liveCodeBytes === null ? '' : ` of which code ${mib(sample.liveCodeBytes)}`;
-  const live = sample.liveHeapBytes === null ? '' : `, live ${mib(sample.liveHeapBytes)}${code}`;
+  const live = sample.live === null ? '' : `, live ${mib(sample.live.usedBytes)} of which code ${mib(sample.live.codeBytes)}`;
   return `${memoryCell(sample)} (${num(sample.scrapes)}${settled}${live}${sample.cutShort ? ', time limit' : ''})`;
 }
 

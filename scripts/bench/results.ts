@@ -1,5 +1,6 @@
 /** The figures the benchmark gathers, shared by the phases that measure them and the report that prints them. */
 import type { CpuShare } from './backend-cpu.js';
+import type { LiveHeap } from './heap-probe.js';
 import type { DatasetName } from './options.js';
 import type { Latency } from './stats.js';
 
@@ -31,10 +32,8 @@ export interface MemorySample {
    * (the figure of one scrape swings by several MiB with where the collector stands); null elsewhere.
    */
   readonly settledHeapBytes: number | null;
-  /** After a run: V8's used heap after two full collections (heap-probe.ts); null elsewhere or unanswered. */
-  readonly liveHeapBytes: number | null;
-  /** Of the live heap, code (bytecode, compiled code and their metadata); null with no live heap. */
-  readonly liveCodeBytes: number | null;
+  /** After a run: V8's heap after two full collections, and its code (heap-probe.ts); null elsewhere or unanswered. */
+  readonly live: LiveHeap | null;
   /** A run that reached its time limit before its count. */
   readonly cutShort: boolean;
 }

@@ -4,7 +4,8 @@
  */
 import { cpuBoundMs, totalCpuMs } from './backend-cpu.js';
 import type { DatasetName } from './options.js';
-import { type ConfigurationName, type ConfigurationResult, type MemorySample, SETTLE_WINDOW } from './results.js';
+import type { LiveHeap } from './heap-probe.js';
+import { type ConfigurationName, type ConfigurationResult, SETTLE_WINDOW } from './results.js';
 
 export interface TargetCheck {
   readonly target: string;
@@ -37,18 +38,11 @@ function longRunRss(result: ConfigurationResult | undefined, maxMiB: number, tar
   return { target, figure, met: long.scrapes >= LONG_RUN ? long.rssBytes <= maxMiB * MiB : null };
 }
 
-/** The live heap told apart into code and the rest, when the probe gave both. */
-function liveParts(sample: MemorySample): { code: number; rest: number } | null {
-  if (sample.liveHeapBytes === null || sample.liveCodeBytes === null) return null;
-  return { code: sample.liveCodeBytes, rest: sample.liveHeapBytes - sample.liveCodeBytes };
-}
-
-/** How the live heap's code and the rest of it changed from one sample to the other. */
-function codeShare(first: MemorySample, last: MemorySample): string {
-  const [from, to] = [liveParts(first), liveParts(last)];
-  if (!from || !to) return '';
+/** How the live heap's code and the rest of it changed from one reading to the other. */
+function codeShare(from: LiveHeap, to: LiveHeap): string {
   const kib = (bytes: number) => `${bytes >= 0 ? '+' : ''}${Math.round(bytes / 1024).toLocaleString('en-US')} KiB`;
-  return `: code ${kib(to.code - from.code)}, the rest ${kib(to.rest - from.rest)}`;
+  const code = to.codeBytes - from.codeBytes;
+  return `: code ${kib(code)}, the rest ${kib(to.usedBytes - from.usedBytes - code)}`;
 }
 
 /**
@@ -64,9 +58,9 @@ function heapGrowth(result: ConfigurationResult | undefined, target: string): Ta
     first.settledHeapBytes && last.settledHeapBytes
       ? `settled ${result?.heapFamily}, the least of the last ${SETTLE_WINDOW} scrapes: ${change(first.settledHeapBytes, last.settledHeapBytes)})`
       : null;
-  if (first.liveHeapBytes && last.liveHeapBytes) {
-    const growth = last.liveHeapBytes / first.liveHeapBytes - 1;
-    const figure = `${change(first.liveHeapBytes, last.liveHeapBytes)}, live heap after full collections${codeShare(first, last)})`;
+  if (first.live && last.live) {
+    const growth = last.live.usedBytes / first.live.usedBytes - 1;
+    const figure = `${change(first.live.usedBytes, last.live.usedBytes)}, live heap after full collections${codeShare(first.live, last.live)})`;
     return { target, figure: settled ? `${figure}; ${settled}` : figure, met: growth < 0.05 };
   }
   if (!first.settledHeapBytes || !last.settledHeapBytes) return notMeasured(target);
